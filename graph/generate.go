@@ -1,0 +1,6 @@
+// Package graph presents the store as GraphQL: gqlgen's generated executor, the resolvers that connect
+// the schema to the store, and the one place the GraphQL handler is configured.
+package graph
+
+// gqlgen reads gqlgen.yml from the module root, with paths relative to it.
+//go:generate sh -c "cd .. && go tool gqlgen generate"

@@ -1,0 +1,75 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/jamforelse/api/store"
+)
+
+// Error codes clients see in extensions.code.
+const (
+	CodeBadUserInput = "BAD_USER_INPUT"
+	CodeNotFound     = "NOT_FOUND"
+	CodeInternal     = "INTERNAL"
+)
+
+// parserTokenLimit bounds the size of a query before it is validated: validation time grows with the
+// square of a query's size, and the dashboard's largest operation has about 120 tokens.
+const parserTokenLimit = 5000
+
+// NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
+func NewHandler(db *store.DB, logger *slog.Logger) http.Handler {
+	h := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{db: db}}))
+	// Only GET (queries) and POST with a JSON body: no multipart transport, so a page on another site
+	// cannot send a query without a CORS preflight.
+	h.AddTransport(transport.GET{})
+	h.AddTransport(transport.POST{})
+	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	h.SetParserTokenLimit(parserTokenLimit)
+	h.Use(extension.Introspection{})
+	h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withCatalogHolder(ctx))
+	})
+	h.SetErrorPresenter(presentError(logger))
+	h.SetRecoverFunc(func(ctx context.Context, v any) error {
+		logger.ErrorContext(ctx, "resolver panic", "panic", v, "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+	})
+	return h
+}
+
+// presentError shows users only messages meant for them: gqlgen's own parse and validation errors pass
+// through (Err is nil), the store's input and not-found errors get a code, and anything else is logged
+// with its cause and answered as "internal error", so no SQL, path or stack trace reaches a client.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := graphql.DefaultErrorPresenter(ctx, err)
+		var input *store.InputError
+		switch {
+		case e.Err == nil:
+		case errors.As(err, &input):
+			e.Message = input.Msg
+			e.Extensions = map[string]any{"code": CodeBadUserInput}
+		case errors.Is(err, store.ErrNotFound):
+			e.Message = err.Error()
+			e.Extensions = map[string]any{"code": CodeNotFound}
+		default:
+			logger.ErrorContext(ctx, "resolver failed", "path", e.Path.String(), "err", err)
+			e.Message = "internal error"
+			e.Extensions = map[string]any{"code": CodeInternal}
+		}
+		return e
+	}
+}

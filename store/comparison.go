@@ -1,0 +1,294 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// ComparisonArgs say what to compare: one service area in one municipality and period.
+type ComparisonArgs struct {
+	ServiceArea    string
+	Period         string
+	Metrics        []string // nil: the area's headline metrics
+	OperatingForms []OperatingForm
+	Municipality   string
+}
+
+// Comparison is every provider of a service area side by side for one period.
+type Comparison struct {
+	ServiceArea  *ServiceArea
+	Municipality *Municipality
+	Period       string
+	PeriodStart  Date
+	PeriodEnd    Date
+	Metrics      []*Metric
+	Rows         []*ComparisonRow
+	Summaries    []*ComparisonSummary
+	References   []*ComparisonReference
+
+	ContainsIllustrativeData bool
+}
+
+// ComparisonRow is one provider's row.
+type ComparisonRow struct {
+	Provider *Provider
+	Cells    []*ComparisonCell
+}
+
+// ComparisonCell is one provider's figure for one metric, with its rank among the providers.
+type ComparisonCell struct {
+	Metric       *Metric
+	Observation  *Observation
+	Value        *float64
+	ValueWomen   *float64
+	ValueMen     *float64
+	SampleSize   *int
+	Suppressed   bool
+	Rank         *int
+	RankOf       *int
+	Illustrative bool
+}
+
+// ComparisonSummary summarises one metric over a group of providers: one operating form, or all
+// (OperatingForm nil).
+type ComparisonSummary struct {
+	OperatingForm *OperatingForm
+	Metric        *Metric
+	Summary
+}
+
+// ReferenceScope says whose figure a reference is.
+type ReferenceScope string
+
+const (
+	ScopeMunicipality ReferenceScope = "MUNICIPALITY"
+	ScopeCountry      ReferenceScope = "COUNTRY"
+)
+
+// ComparisonReference is the whole municipality's or the whole country's figure for a metric.
+type ComparisonReference struct {
+	Metric       *Metric
+	Scope        ReferenceScope
+	Municipality *Municipality
+	Observation  *Observation
+	Source       *Source
+}
+
+// Value is the reference figure, or nil when suppressed.
+func (r *ComparisonReference) Value() *float64 { return r.Observation.Value }
+
+// Suppressed reports whether the reference figure is withheld.
+func (r *ComparisonReference) Suppressed() bool { return r.Observation.Suppressed }
+
+// Comparison builds the comparison of args. It runs one SQL statement, whatever the number of
+// providers: every figure it needs is read at once and the rows are assembled from the catalog.
+func (db *DB) Comparison(ctx context.Context, c *Catalog, args ComparisonArgs) (*Comparison, error) {
+	cmpn, err := c.comparisonFrame(args)
+	if err != nil {
+		return nil, err
+	}
+	metricIDs := make([]string, len(cmpn.Metrics))
+	for i, m := range cmpn.Metrics {
+		metricIDs[i] = m.ID
+	}
+	list, _ := json.Marshal(metricIDs)
+	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o
+		WHERE o.metric_id IN (SELECT value FROM json_each(?1)) AND o.period = ?2
+			AND (o.municipality_code = ?3 OR (o.provider_id IS NULL AND o.municipality_code = ?4))`,
+		string(list), cmpn.Period, cmpn.Municipality.Code, CountryCode)
+	if err != nil {
+		return nil, fmt.Errorf("query comparison: %w", err)
+	}
+	defer rows.Close()
+	var figures []*Observation
+	for rows.Next() {
+		o, _, err := db.scanObservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		figures = append(figures, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	c.fillComparison(cmpn, args.OperatingForms, figures)
+	return cmpn, nil
+}
+
+// comparisonFrame checks the arguments and finds the area, municipality, period and metrics.
+func (c *Catalog) comparisonFrame(args ComparisonArgs) (*Comparison, error) {
+	if err := ParseIDOf("ServiceArea", args.ServiceArea); err != nil {
+		return nil, err
+	}
+	period, err := ParsePeriod(args.Period)
+	if err != nil {
+		return nil, err
+	}
+	cmpn := &Comparison{Period: period.Text, PeriodStart: period.Start, PeriodEnd: period.End, ServiceArea: c.ServiceArea(args.ServiceArea), Municipality: c.Municipality(args.Municipality)}
+	if cmpn.ServiceArea == nil {
+		return nil, fmt.Errorf("service area %q: %w", args.ServiceArea, ErrNotFound)
+	}
+	if cmpn.Municipality == nil {
+		return nil, fmt.Errorf("municipality %q: %w", args.Municipality, ErrNotFound)
+	}
+	if args.Metrics == nil {
+		cmpn.Metrics = c.HeadlineMetrics(args.ServiceArea)
+	}
+	for _, id := range args.Metrics {
+		if err := ParseIDOf("Metric", id); err != nil {
+			return nil, err
+		}
+		m := c.Metric(id)
+		if m == nil {
+			return nil, fmt.Errorf("metric %q: %w", id, ErrNotFound)
+		}
+		if m.ServiceAreaID != args.ServiceArea {
+			return nil, inputErrorf("metric %q belongs to %s, not to %s", id, m.ServiceAreaID, args.ServiceArea)
+		}
+		if !slices.Contains(cmpn.Metrics, m) {
+			cmpn.Metrics = append(cmpn.Metrics, m)
+		}
+	}
+	return cmpn, nil
+}
+
+// fillComparison lays the figures out as rows, ranks each column, and adds summaries and references.
+func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figures []*Observation) {
+	byProvider := map[string]map[string]*Observation{} // provider → metric → figure
+	for _, o := range figures {
+		if o.ProviderID == nil {
+			continue
+		}
+		if byProvider[*o.ProviderID] == nil {
+			byProvider[*o.ProviderID] = map[string]*Observation{}
+		}
+		byProvider[*o.ProviderID][o.MetricID] = o
+	}
+	for _, p := range c.comparedProviders(cmpn, byProvider) {
+		if len(forms) > 0 && !slices.Contains(forms, p.OperatingForm) {
+			continue
+		}
+		row := &ComparisonRow{Provider: p}
+		for _, m := range cmpn.Metrics {
+			cell := &ComparisonCell{Metric: m}
+			if o := byProvider[p.ID][m.ID]; o != nil {
+				cell.Observation, cell.Value, cell.ValueWomen, cell.ValueMen = o, o.Value, o.ValueWomen, o.ValueMen
+				cell.SampleSize, cell.Suppressed, cell.Illustrative = o.SampleSize, o.Suppressed, c.Illustrative(o.SourceID)
+			}
+			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || cell.Illustrative
+			row.Cells = append(row.Cells, cell)
+		}
+		cmpn.Rows = append(cmpn.Rows, row)
+	}
+	for i, m := range cmpn.Metrics {
+		column := make([]*ComparisonCell, len(cmpn.Rows))
+		for r, row := range cmpn.Rows {
+			column[r] = row.Cells[i]
+		}
+		rankColumn(m.Direction, column)
+		cmpn.Summaries = append(cmpn.Summaries, summariseColumn(m, cmpn.Rows, column)...)
+	}
+	for _, m := range cmpn.Metrics {
+		for _, scope := range []ReferenceScope{ScopeMunicipality, ScopeCountry} {
+			code := cmpn.Municipality.Code
+			if scope == ScopeCountry {
+				code = CountryCode
+			}
+			i := slices.IndexFunc(figures, func(o *Observation) bool {
+				return o.ProviderID == nil && o.MetricID == m.ID && o.MunicipalityCode == code
+			})
+			if i < 0 || (scope == ScopeCountry && code == cmpn.Municipality.Code) {
+				continue
+			}
+			o := figures[i]
+			cmpn.References = append(cmpn.References, &ComparisonReference{
+				Metric: m, Scope: scope, Municipality: c.Municipality(code), Observation: o, Source: c.Source(o.SourceID),
+			})
+			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || c.Illustrative(o.SourceID)
+		}
+	}
+}
+
+// comparedProviders are the providers active in the area during the period: those whose authorisation
+// under the area's scheme in the municipality was in force at some time in the period, and any other
+// provider with a figure for the period. They are ordered by name, by Swedish rules.
+func (c *Catalog) comparedProviders(cmpn *Comparison, withFigures map[string]map[string]*Observation) []*Provider {
+	seen := map[string]bool{}
+	var providers []*Provider
+	add := func(id string) {
+		if p := c.Provider(id); p != nil && !seen[id] {
+			seen[id] = true
+			providers = append(providers, p)
+		}
+	}
+	for _, s := range c.Schemes(cmpn.ServiceArea.ID, cmpn.Municipality.Code) {
+		for _, a := range c.authsByScheme[s.ID] {
+			if a.Status != AuthorisationPending && a.GrantedOn != nil && *a.GrantedOn <= cmpn.PeriodEnd &&
+				(a.ValidUntil == nil || *a.ValidUntil >= cmpn.PeriodStart) {
+				add(a.ProviderID)
+			}
+		}
+	}
+	for id := range withFigures {
+		add(id)
+	}
+	slices.SortFunc(providers, func(a, b *Provider) int {
+		return cmp.Or(swedish.CompareString(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return providers
+}
+
+// rankColumn ranks the cells of one metric by its direction. Cells with a value are ranked 1 for the
+// best; equal values share a rank and the next rank skips (1, 2, 2, 4). Suppressed and missing cells
+// get no rank and are not counted in RankOf. NEUTRAL metrics are not ranked at all.
+func rankColumn(direction MetricDirection, cells []*ComparisonCell) {
+	if direction == Neutral {
+		return
+	}
+	var ranked []*ComparisonCell
+	for _, cell := range cells {
+		if cell.Value != nil {
+			ranked = append(ranked, cell)
+		}
+	}
+	better := func(a, b float64) bool {
+		if direction == LowerIsBetter {
+			return a < b
+		}
+		return a > b
+	}
+	of := len(ranked)
+	for _, cell := range ranked {
+		rank := 1
+		for _, other := range ranked {
+			if better(*other.Value, *cell.Value) {
+				rank++
+			}
+		}
+		cell.Rank, cell.RankOf = &rank, &of
+	}
+}
+
+// summariseColumn summarises one metric for all providers together and for each operating form
+// present among the rows, in the fixed order of operating forms.
+func summariseColumn(m *Metric, rows []*ComparisonRow, column []*ComparisonCell) []*ComparisonSummary {
+	group := func(form *OperatingForm) *ComparisonSummary {
+		var values []Weighted
+		for i, cell := range column {
+			if (form == nil || rows[i].Provider.OperatingForm == *form) && cell.Value != nil {
+				values = append(values, Weighted{Value: *cell.Value, Weight: cell.SampleSize})
+			}
+		}
+		return &ComparisonSummary{OperatingForm: form, Metric: m, Summary: Summarise(values, m.Unit == UnitPercent)}
+	}
+	summaries := []*ComparisonSummary{group(nil)}
+	for _, form := range OperatingForms {
+		if slices.ContainsFunc(rows, func(r *ComparisonRow) bool { return r.Provider.OperatingForm == form }) {
+			summaries = append(summaries, group(&form))
+		}
+	}
+	return summaries
+}

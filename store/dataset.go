@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// IsEmpty reports whether no data set has been loaded yet, so a new server knows to seed itself.
+func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT count(*) FROM dataset`).Scan(&n)
+	return n == 0, err
+}
+
+// Replace validates ds in full and then, in one transaction, replaces everything stored with it. If ds
+// has any problem nothing is written, and the error lists every problem found.
+func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
+	if err := ds.Validate(); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	stamp := now.Format(time.RFC3339Nano)
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{
+			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
+			"agencies", "observations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
+			"providers", "service_areas", "municipalities", "sources",
+		} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				return fmt.Errorf("clear %s: %w", table, err)
+			}
+		}
+		w := writer{ctx: ctx, tx: tx}
+		info := ds.Info
+		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at)
+			VALUES (1, ?1, ?2, ?3, ?4, ?5, 1, ?6)
+			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4,
+				license_url = ?5, version = version + 1, updated_at = ?6`,
+			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp)
+		for _, s := range ds.Sources {
+			w.exec(`INSERT INTO sources (id, title, publisher, author, url, published_on, published_on_precision, illustrative, description)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+				s.ID, s.Title, s.Publisher, s.Author, s.URL, s.PublishedOn, s.PublishedOnPrecision, s.Illustrative, s.Description)
+		}
+		for _, m := range ds.Municipalities {
+			w.exec(`INSERT INTO municipalities (code, name, county) VALUES (?1, ?2, ?3)`, m.Code, m.Name, m.County)
+		}
+		for i, a := range ds.ServiceAreas {
+			w.exec(`INSERT INTO service_areas (id, code, name, description, position) VALUES (?1, ?2, ?3, ?4, ?5)`,
+				a.ID, a.Code, a.Name, a.Description, i)
+		}
+		for _, p := range ds.Providers {
+			w.exec(`INSERT INTO providers (id, name, organisation_number, operating_form, municipality_code, website, description, source_id, updated_at)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+				p.ID, p.Name, p.OrganisationNumber, p.OperatingForm, p.MunicipalityCode, p.Website, p.Description, p.SourceID, stamp)
+		}
+		for _, s := range ds.Schemes {
+			w.exec(`INSERT INTO schemes (id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+				s.ID, s.Name, s.ServiceAreaID, s.MunicipalityCode, s.Status, s.DecidedBy, s.DecidedOn, s.InForceFrom, s.InForcePeriod, s.Note, s.SourceID, stamp)
+		}
+		for _, l := range ds.PriceLists {
+			w.exec(`INSERT INTO price_lists (id, scheme_id, valid_from, valid_to, decided_on, source_id, updated_at)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`, l.ID, l.SchemeID, l.ValidFrom, l.ValidTo, l.DecidedOn, l.SourceID, stamp)
+			for i, it := range l.Items {
+				w.exec(`INSERT INTO price_items (price_list_id, position, label, unit, amount_ore, result_based_share, paid_when)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`, l.ID, i, it.Label, it.Unit, it.Amount.Ore, it.ResultBasedShare, it.PaidWhen)
+			}
+		}
+		for _, a := range ds.Authorisations {
+			w.exec(`INSERT INTO authorisations (id, provider_id, scheme_id, status, granted_on, valid_until, reason, source_id, updated_at)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+				a.ID, a.ProviderID, a.SchemeID, a.Status, a.GrantedOn, a.ValidUntil, a.Reason, a.SourceID, stamp)
+		}
+		for i, m := range ds.Metrics {
+			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID)
+		}
+		if w.err == nil {
+			w.err = insertObservations(ctx, tx, ds.Observations, stamp)
+		}
+		for i, a := range ds.Agencies {
+			w.exec(`INSERT INTO agencies (id, name, current_name, kind, organisation_number, municipality_code, position, source_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+				a.ID, a.Name, a.CurrentName, a.Kind, a.OrganisationNumber, a.MunicipalityCode, i, a.SourceID)
+		}
+		for i, a := range ds.Associations {
+			w.exec(`INSERT INTO associations (id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, position, source_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+				a.ID, a.Name, a.Status, a.StartsOn, a.County, moneyOre(a.AnnualBudget), a.EstimatedReachMin, a.EstimatedReachMax, a.Description, i, a.SourceID)
+			for j, code := range a.MunicipalityCodes {
+				w.exec(`INSERT INTO association_municipalities (association_id, municipality_code, position) VALUES (?1, ?2, ?3)`, a.ID, code, j)
+			}
+			for j, m := range a.Members {
+				w.exec(`INSERT INTO association_members (association_id, agency_id, position, contribution_ore, share, basis, source_id)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`, a.ID, m.AgencyID, j, moneyOre(m.Contribution), m.Share, m.Basis, m.SourceID)
+			}
+			for j, g := range a.TargetGroups {
+				w.exec(`INSERT INTO target_groups (association_id, position, description, estimate_min, estimate_max, source_id)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6)`, a.ID, j, g.Description, g.EstimateMin, g.EstimateMax, g.SourceID)
+			}
+			for j, m := range a.Milestones {
+				w.exec(`INSERT INTO milestones (association_id, position, date, period, body, description, status, source_id)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID)
+			}
+		}
+		return w.err
+	})
+}
+
+// insertObservations writes observations through one prepared statement: a national data set has
+// millions of them.
+func insertObservations(ctx context.Context, tx *sql.Tx, obs []*Observation, stamp string) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,
+			value, value_women, value_men, sample_size, sample_size_women, sample_size_men, status, note, source_id, updated_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, o := range obs {
+		p, err := ParsePeriod(o.Period)
+		if err != nil {
+			return err
+		}
+		_, err = stmt.ExecContext(ctx, o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, p.Start, p.End,
+			o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen, o.Status, o.Note, o.SourceID, stamp)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", o.ID(), err)
+		}
+	}
+	return nil
+}
+
+// writer runs statements in a transaction until the first error, so a long run of inserts reads as a
+// list and is checked once at the end.
+type writer struct {
+	ctx context.Context
+	tx  *sql.Tx
+	err error
+}
+
+func (w *writer) exec(query string, args ...any) {
+	if w.err != nil {
+		return
+	}
+	if _, err := w.tx.ExecContext(w.ctx, query, args...); err != nil {
+		w.err = fmt.Errorf("%w (in %.60s…)", err, query)
+	}
+}
+
+func moneyOre(m *Money) *int64 {
+	if m == nil {
+		return nil
+	}
+	return &m.Ore
+}
+
+// ValidationError lists every problem found in a data set.
+type ValidationError struct{ Problems []string }
+
+func (e *ValidationError) Error() string {
+	msg := fmt.Sprintf("%d problem(s) in the data set", len(e.Problems))
+	for _, p := range e.Problems {
+		msg += "\n  " + p
+	}
+	return msg
+}

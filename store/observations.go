@@ -1,0 +1,328 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ObservationFilter selects observations. Zero fields match every observation.
+type ObservationFilter struct {
+	UpdatedSince  *time.Time
+	Metrics       []string
+	Provider      *string
+	Municipality  *string
+	Period        *string
+	ServiceArea   *string
+	AboutProvider *bool
+}
+
+// ObservationOrder is the order of an observation list.
+type ObservationOrder struct {
+	Field     ObservationOrderField
+	Direction OrderDirection
+}
+
+// ObservationOrderField is what an observation list is ordered by.
+type ObservationOrderField string
+
+const (
+	ObservationOrderUpdatedAt ObservationOrderField = "UPDATED_AT"
+	ObservationOrderPeriod    ObservationOrderField = "PERIOD"
+)
+
+// Observation pages hold 100 observations unless asked otherwise, and at most 1,000.
+const (
+	DefaultObservationPage = 100
+	MaxObservationPage     = 1000
+)
+
+// ObservationPage is one page of an observation list.
+type ObservationPage struct {
+	Edges    []ObservationEdge
+	PageInfo PageInfo
+	count    func(context.Context) (int, error)
+}
+
+// ObservationEdge is an observation with its cursor.
+type ObservationEdge struct {
+	Cursor string
+	Node   *Observation
+}
+
+// Nodes returns the page's observations.
+func (p *ObservationPage) Nodes() []*Observation {
+	nodes := make([]*Observation, len(p.Edges))
+	for i, e := range p.Edges {
+		nodes[i] = e.Node
+	}
+	return nodes
+}
+
+// TotalCount counts every observation the filter matches. It runs only when asked for, since counting
+// a national data set is the most expensive part of a page.
+func (p *ObservationPage) TotalCount(ctx context.Context) (int, error) { return p.count(ctx) }
+
+// observationColumns are read in this order by scanObservation.
+const observationColumns = `o.seq, o.metric_id, o.provider_id, o.municipality_code, o.period, o.period_start, o.period_end,
+	o.value, o.value_women, o.value_men, o.sample_size, o.sample_size_women, o.sample_size_men,
+	o.status, o.note, o.source_id, o.updated_at`
+
+// scanObservation reads one row and withholds whatever rests on too few individuals, so no figure
+// leaves the store unsuppressed, whichever path asked for it.
+func (db *DB) scanObservation(rows *sql.Rows) (*Observation, int64, error) {
+	o := new(Observation)
+	var seq int64
+	var updatedAt string
+	err := rows.Scan(&seq, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.PeriodStart, &o.PeriodEnd,
+		&o.Value, &o.ValueWomen, &o.ValueMen, &o.SampleSize, &o.SampleSizeWomen, &o.SampleSizeMen,
+		&o.Status, &o.Note, &o.SourceID, &updatedAt)
+	o.UpdatedAt = parseTime(updatedAt)
+	db.suppress(o)
+	return o, seq, err
+}
+
+// suppress applies the publication rule: a figure based on fewer individuals than the threshold is
+// withheld along with its sample size. The values for women and men are published only when both of
+// their own counts are known and large enough; if one were withheld, it could be worked out from the
+// total and the other.
+func (db *DB) suppress(o *Observation) {
+	small := func(n *int) bool { return n == nil || *n < db.suppressBelow }
+	if o.SampleSize != nil && *o.SampleSize < db.suppressBelow {
+		o.Suppressed = true
+		o.Value, o.SampleSize = nil, nil
+	}
+	if o.Suppressed || small(o.SampleSizeWomen) || small(o.SampleSizeMen) {
+		o.ValueWomen, o.ValueMen = nil, nil
+	}
+	o.SampleSizeWomen, o.SampleSizeMen = nil, nil
+}
+
+// observationQuery builds the WHERE clause of a filter. It joins fixed fragments, one per field that is
+// set, rather than writing "(?1 IS NULL OR …)" for every field, because SQLite cannot use an index
+// through such an OR. No caller's text ever enters the SQL: values go in as parameters.
+func observationQuery(f ObservationFilter) (where string, args []any, err error) {
+	var clauses []string
+	add := func(clause string, arg any) {
+		args = append(args, arg)
+		clauses = append(clauses, strings.ReplaceAll(clause, "?", "?"+strconv.Itoa(len(args))))
+	}
+	if f.UpdatedSince != nil {
+		add(`o.updated_at >= ?`, f.UpdatedSince.UTC().Format(time.RFC3339Nano))
+	}
+	if f.Metrics != nil {
+		for _, id := range f.Metrics {
+			if err := ParseIDOf("Metric", id); err != nil {
+				return "", nil, err
+			}
+		}
+		list, _ := json.Marshal(f.Metrics)
+		add(`o.metric_id IN (SELECT value FROM json_each(?))`, string(list))
+	}
+	if f.Provider != nil {
+		if err := ParseIDOf("Provider", *f.Provider); err != nil {
+			return "", nil, err
+		}
+		add(`o.provider_id = ?`, *f.Provider)
+	}
+	if f.Municipality != nil {
+		add(`o.municipality_code = ?`, *f.Municipality)
+	}
+	if f.Period != nil {
+		if err := validPeriod(*f.Period); err != nil {
+			return "", nil, err
+		}
+		add(`o.period = ?`, *f.Period)
+	}
+	if f.ServiceArea != nil {
+		if err := ParseIDOf("ServiceArea", *f.ServiceArea); err != nil {
+			return "", nil, err
+		}
+		add(`o.metric_id IN (SELECT id FROM metrics WHERE service_area_id = ?)`, *f.ServiceArea)
+	}
+	if f.AboutProvider != nil {
+		add(`(o.provider_id IS NOT NULL) = ?`, *f.AboutProvider)
+	}
+	if len(clauses) == 0 {
+		return "1", nil, nil
+	}
+	return strings.Join(clauses, " AND "), args, nil
+}
+
+// observationKeys are the columns each ordering sorts by; the last is always seq, so keys are unique.
+var observationKeys = map[ObservationOrderField][]string{
+	ObservationOrderUpdatedAt: {"o.updated_at", "o.seq"},
+	ObservationOrderPeriod:    {"o.period_start", "o.metric_id", "o.seq"},
+}
+
+// Observations returns one page of the observations matching f in the order o, using keyset
+// pagination: a cursor holds the sort keys of its row, so pages stay correct while rows are added.
+func (db *DB) Observations(ctx context.Context, f ObservationFilter, o ObservationOrder, args PageArgs) (*ObservationPage, error) {
+	if o.Field == "" {
+		o = ObservationOrder{Field: ObservationOrderUpdatedAt, Direction: Asc}
+	}
+	keyColumns, ok := observationKeys[o.Field]
+	if !ok {
+		return nil, inputErrorf("unknown ordering %q", o.Field)
+	}
+	order := string(o.Field) + " " + string(o.Direction)
+	w, err := checkPage(args, order, DefaultObservationPage, MaxObservationPage)
+	if err != nil {
+		return nil, err
+	}
+	where, params, err := observationQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	page := &ObservationPage{count: func(ctx context.Context) (int, error) {
+		var n int
+		err := db.queryRow(ctx, `SELECT count(*) FROM observations o WHERE `+where, params...).Scan(&n)
+		return n, err
+	}}
+	if w.limit == 0 {
+		return page, nil
+	}
+
+	// Ascending unless the ordering is descending; a page taken from the end reads backwards and is
+	// turned around afterwards.
+	descending := (o.Direction == Desc) != w.fromEnd
+	rowKeys := "(" + strings.Join(keyColumns, ", ") + ")"
+	bound := func(c *cursor, after bool) error {
+		if len(c.keys) != len(keyColumns) {
+			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
+		}
+		op := ">"
+		if after == (o.Direction == Desc) {
+			op = "<"
+		}
+		marks := make([]string, len(c.keys))
+		for i, k := range c.keys {
+			params = append(params, k)
+			marks[i] = "?" + strconv.Itoa(len(params))
+		}
+		seq, err := strconv.ParseInt(c.keys[len(c.keys)-1], 10, 64)
+		if err != nil {
+			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
+		}
+		params[len(params)-1] = seq
+		where += " AND " + rowKeys + " " + op + " (" + strings.Join(marks, ", ") + ")"
+		return nil
+	}
+	if w.after != nil {
+		if err := bound(w.after, true); err != nil {
+			return nil, err
+		}
+	}
+	if w.before != nil {
+		if err := bound(w.before, false); err != nil {
+			return nil, err
+		}
+	}
+	direction := " ASC"
+	if descending {
+		direction = " DESC"
+	}
+	orderBy := strings.Join(keyColumns, direction+", ") + direction
+	params = append(params, w.limit+1)
+	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE `+where+
+		` ORDER BY `+orderBy+` LIMIT ?`+strconv.Itoa(len(params)), params...)
+	if err != nil {
+		return nil, fmt.Errorf("query observations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		obs, seq, err := db.scanObservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		keys := observationCursorKeys(o.Field, obs, seq)
+		page.Edges = append(page.Edges, ObservationEdge{Cursor: cursor{order: order, keys: keys}.String(), Node: obs})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fetched := len(page.Edges)
+	page.Edges = page.Edges[:min(fetched, w.limit)]
+	if w.fromEnd {
+		slices.Reverse(page.Edges)
+	}
+	var first, last string
+	if n := len(page.Edges); n > 0 {
+		first, last = page.Edges[0].Cursor, page.Edges[n-1].Cursor
+	}
+	page.PageInfo = w.pageInfo(fetched, first, last)
+	return page, nil
+}
+
+func observationCursorKeys(field ObservationOrderField, o *Observation, seq int64) []string {
+	s := strconv.FormatInt(seq, 10)
+	if field == ObservationOrderPeriod {
+		return []string{string(o.PeriodStart), o.MetricID, s}
+	}
+	// The stored text, not the parsed time, so the cursor compares exactly as the column does.
+	return []string{o.UpdatedAt.UTC().Format(time.RFC3339Nano), s}
+}
+
+// Observation returns the observation with global ID id, or ErrNotFound.
+func (db *DB) Observation(ctx context.Context, id string) (*Observation, error) {
+	found, err := db.ObservationsByID(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if o := found[id]; o != nil {
+		return o, nil
+	}
+	return nil, ErrNotFound
+}
+
+// ObservationsByID returns the observations with the given global IDs, in one statement. IDs that name
+// nothing are missing from the map.
+func (db *DB) ObservationsByID(ctx context.Context, ids []string) (map[string]*Observation, error) {
+	type key struct{ Metric, Subject, Period string }
+	var keys []key
+	for _, id := range ids {
+		typ, k, err := ParseID(id)
+		if err != nil {
+			return nil, err
+		}
+		if typ != "Observation" {
+			continue
+		}
+		metric, provider, municipality, period, ok := parseObservationKey(k)
+		if !ok {
+			return nil, inputErrorf("invalid ID %q: observation IDs look like \"Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2018\"", truncate(id))
+		}
+		subject := municipality
+		if provider != nil {
+			subject = *provider
+		}
+		keys = append(keys, key{metric, subject, period})
+	}
+	found := map[string]*Observation{}
+	if len(keys) == 0 {
+		return found, nil
+	}
+	list, _ := json.Marshal(keys)
+	rows, err := db.query(ctx, `SELECT `+observationColumns+`
+		FROM json_each(?1) k JOIN observations o
+			ON o.metric_id = k.value ->> 'Metric'
+			AND coalesce(o.provider_id, o.municipality_code) = k.value ->> 'Subject'
+			AND o.period = k.value ->> 'Period'`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("query observations by ID: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, _, err := db.scanObservation(rows)
+		if err != nil {
+			return nil, err
+		}
+		found[o.ID()] = o
+	}
+	return found, rows.Err()
+}

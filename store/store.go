@@ -1,0 +1,164 @@
+// Package store owns the data: what a provider, a metric or an observation is, how it is kept in SQLite,
+// and every SQL statement that reads or writes it. Nothing else in the module writes SQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// ErrNotFound means no object has the ID asked for.
+var ErrNotFound = errors.New("not found")
+
+// InputError is a problem with what a caller asked for (a malformed ID, cursor or period). Its message
+// is written for the caller and is safe to show.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DefaultSuppressBelow is the smallest number of individuals a published figure may rest on, as in
+// official Swedish statistics: figures based on fewer are withheld.
+const DefaultSuppressBelow = 10
+
+// Options tune a DB. The zero value is the public default.
+type Options struct {
+	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
+	SuppressBelow int
+	// ReadOnly opens the file without the right to write.
+	ReadOnly bool
+}
+
+// DB is the SQLite database behind the graph.
+type DB struct {
+	sql           *sql.DB
+	suppressBelow int
+
+	// statements counts every SQL statement run, so tests can show that a request's cost does not grow
+	// with the rows it returns.
+	statements atomic.Int64
+
+	catalogMu sync.Mutex
+	catalog   atomic.Pointer[Catalog]
+}
+
+// Open opens (creating if needed) the SQLite file at path and brings its schema up to date.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(normal)")
+	q.Add("_txlock", "immediate")
+	if opts.ReadOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(wal)")
+	}
+	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow}
+	if db.suppressBelow <= 0 {
+		db.suppressBelow = DefaultSuppressBelow
+	}
+	if !opts.ReadOnly {
+		if err := db.migrate(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers, for health checks.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.queryRow(ctx, `SELECT 1`).Scan(&one)
+}
+
+// SuppressBelow is the smallest sample size whose figures are published.
+func (db *DB) SuppressBelow() int { return db.suppressBelow }
+
+// Statements reports how many SQL statements this DB has run since it was opened.
+func (db *DB) Statements() int64 { return db.statements.Load() }
+
+// migrate applies, in order, each migration file not yet applied. PRAGMA user_version records how many
+// have run; each file runs in its own transaction together with the bump of that number.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var version int
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(names) {
+		return fmt.Errorf("database schema version %d is newer than this program (%d)", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		script, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", names[i], err)
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction and commits it if fn returns nil; otherwise nothing fn did is kept.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.statements.Add(1)
+	return db.sql.QueryContext(ctx, query, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	db.statements.Add(1)
+	return db.sql.QueryRowContext(ctx, query, args...)
+}
+
+// txQuery runs a query inside tx and counts it like any other statement.
+func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	db.statements.Add(1)
+	return tx.QueryContext(ctx, query, args...)
+}

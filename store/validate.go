@@ -1,0 +1,216 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Validate checks a whole data set before anything is written: IDs well formed and unique, every
+// reference pointing at something in the set, enums, dates and periods valid, percentages within 0–100.
+// It reports every problem, not just the first.
+func (ds *Dataset) Validate() error {
+	v := validator{seen: map[string]bool{}}
+	if ds.Info == nil {
+		v.add("dataset: the data set's description (title, publisher, licence) is missing")
+	} else if ds.Info.Title == "" || ds.Info.Publisher == "" || ds.Info.License == "" {
+		v.add("dataset: title, publisher and license are required")
+	}
+	for _, s := range ds.Sources {
+		v.id("Source", s.ID)
+		v.date(s.ID, "publishedOn", s.PublishedOn)
+		if (s.PublishedOn == nil) != (s.PublishedOnPrecision == nil) {
+			v.add("%s: publishedOn and publishedOnPrecision go together", s.ID)
+		}
+	}
+	municipalities := map[string]bool{}
+	for _, m := range ds.Municipalities {
+		if !isMunicipalityCode(m.Code) {
+			v.add("municipality %q: the code must be four digits", m.Code)
+		}
+		if municipalities[m.Code] {
+			v.add("municipality %q: listed twice", m.Code)
+		}
+		municipalities[m.Code] = true
+	}
+	municipality := func(owner, code string) {
+		if !municipalities[code] {
+			v.add("%s: unknown municipality %q", owner, code)
+		}
+	}
+	for _, a := range ds.ServiceAreas {
+		v.id("ServiceArea", a.ID)
+	}
+	for _, p := range ds.Providers {
+		v.id("Provider", p.ID)
+		v.enum(p.ID, "operatingForm", string(p.OperatingForm), "MUNICIPAL", "PRIVATE", "NON_PROFIT", "OTHER_PUBLIC")
+		municipality(p.ID, p.MunicipalityCode)
+		v.ref(p.ID, "source", p.SourceID)
+	}
+	for _, s := range ds.Schemes {
+		v.id("AuthorisationScheme", s.ID)
+		v.ref(s.ID, "serviceArea", s.ServiceAreaID)
+		municipality(s.ID, s.MunicipalityCode)
+		v.enum(s.ID, "status", string(s.Status), "PLANNED", "PROPOSED", "IN_FORCE", "ENDED")
+		v.date(s.ID, "decidedOn", s.DecidedOn)
+		v.date(s.ID, "inForceFrom", s.InForceFrom)
+		if s.InForcePeriod != nil {
+			v.period(s.ID, *s.InForcePeriod)
+		}
+		v.ref(s.ID, "source", s.SourceID)
+	}
+	for _, l := range ds.PriceLists {
+		v.id("PriceList", l.ID)
+		v.ref(l.ID, "scheme", l.SchemeID)
+		v.date(l.ID, "validFrom", &l.ValidFrom)
+		v.date(l.ID, "validTo", l.ValidTo)
+		v.date(l.ID, "decidedOn", l.DecidedOn)
+		v.ref(l.ID, "source", l.SourceID)
+		for i, it := range l.Items {
+			owner := fmt.Sprintf("%s item %d", l.ID, i+1)
+			v.enum(owner, "unit", string(it.Unit), "PER_PARTICIPANT", "PER_COURSE", "PER_CREDIT", "PER_WEEK", "PER_MONTH", "PER_HOUR")
+			v.enum(owner, "paidWhen", string(it.PaidWhen), "ON_START", "MONTHLY", "ON_COMPLETION", "ON_PASS", "ON_TRANSITION")
+			if it.ResultBasedShare < 0 || it.ResultBasedShare > 1 {
+				v.add("%s: resultBasedShare %v is outside 0–1", owner, it.ResultBasedShare)
+			}
+			if it.Amount.Ore < 0 {
+				v.add("%s: the amount is negative", owner)
+			}
+		}
+	}
+	for _, a := range ds.Authorisations {
+		v.id("Authorisation", a.ID)
+		v.ref(a.ID, "provider", a.ProviderID)
+		v.ref(a.ID, "scheme", a.SchemeID)
+		v.enum(a.ID, "status", string(a.Status), "ACTIVE", "EXPIRED", "REVOKED", "PENDING")
+		v.date(a.ID, "grantedOn", a.GrantedOn)
+		v.date(a.ID, "validUntil", a.ValidUntil)
+		v.ref(a.ID, "source", a.SourceID)
+	}
+	units := map[string]MetricUnit{}
+	for _, m := range ds.Metrics {
+		v.id("Metric", m.ID)
+		v.enum(m.ID, "unit", string(m.Unit), "PERCENT", "SEK", "COUNT", "HOURS", "INDEX", "PERCENTAGE_POINTS")
+		v.enum(m.ID, "direction", string(m.Direction), "HIGHER_IS_BETTER", "LOWER_IS_BETTER", "NEUTRAL")
+		v.ref(m.ID, "serviceArea", m.ServiceAreaID)
+		v.ref(m.ID, "source", m.SourceID)
+		units[m.ID] = m.Unit
+	}
+	observed := map[string]bool{}
+	for _, o := range ds.Observations {
+		id := o.ID()
+		if observed[id] {
+			v.add("%s: listed twice", id)
+		}
+		observed[id] = true
+		v.ref(id, "metric", o.MetricID)
+		if o.ProviderID != nil {
+			v.ref(id, "provider", *o.ProviderID)
+		}
+		municipality(id, o.MunicipalityCode)
+		v.period(id, o.Period)
+		v.enum(id, "status", string(o.Status), "FINAL", "PRELIMINARY", "REVISED")
+		v.ref(id, "source", o.SourceID)
+		for _, n := range []*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen} {
+			if n != nil && *n < 0 {
+				v.add("%s: a sample size is negative", id)
+			}
+		}
+		if units[o.MetricID] == UnitPercent {
+			for _, x := range []*float64{o.Value, o.ValueWomen, o.ValueMen} {
+				if x != nil && (*x < 0 || *x > 100) {
+					v.add("%s: %v is not a percentage between 0 and 100", id, *x)
+				}
+			}
+		}
+	}
+	for _, a := range ds.Agencies {
+		v.id("Agency", a.ID)
+		v.enum(a.ID, "kind", string(a.Kind), "STATE_AGENCY", "REGION", "MUNICIPALITY")
+		if a.MunicipalityCode != nil {
+			municipality(a.ID, *a.MunicipalityCode)
+		}
+		v.ref(a.ID, "source", a.SourceID)
+	}
+	for _, a := range ds.Associations {
+		v.id("CoordinationAssociation", a.ID)
+		v.enum(a.ID, "status", string(a.Status), "PLANNED", "ACTIVE", "DISSOLVED")
+		v.date(a.ID, "startsOn", a.StartsOn)
+		v.ref(a.ID, "source", a.SourceID)
+		for _, code := range a.MunicipalityCodes {
+			municipality(a.ID, code)
+		}
+		for _, m := range a.Members {
+			v.ref(a.ID+" member", "agency", m.AgencyID)
+			v.ref(a.ID+" member", "source", m.SourceID)
+		}
+		for _, g := range a.TargetGroups {
+			v.ref(a.ID+" target group", "source", g.SourceID)
+		}
+		for _, m := range a.Milestones {
+			v.date(a.ID+" milestone", "date", m.Date)
+			if m.Period != nil {
+				v.period(a.ID+" milestone", *m.Period)
+			}
+			v.enum(a.ID+" milestone", "status", string(m.Status), "DONE", "EXPECTED", "PLANNED")
+			v.ref(a.ID+" milestone", "source", m.SourceID)
+		}
+	}
+	// References are checked last, once every ID in the set is known.
+	for _, r := range v.refs {
+		if !v.seen[r.id] {
+			v.add("%s: %s %q does not exist", r.owner, r.field, r.id)
+		}
+	}
+	if len(v.problems) > 0 {
+		return &ValidationError{Problems: v.problems}
+	}
+	return nil
+}
+
+type reference struct{ owner, field, id string }
+
+type validator struct {
+	seen     map[string]bool
+	refs     []reference
+	problems []string
+}
+
+func (v *validator) add(format string, args ...any) {
+	v.problems = append(v.problems, fmt.Sprintf(format, args...))
+}
+
+func (v *validator) id(typ, id string) {
+	if err := ParseIDOf(typ, id); err != nil {
+		v.add("%v", err)
+		return
+	}
+	if v.seen[id] {
+		v.add("%s: listed twice", id)
+	}
+	v.seen[id] = true
+}
+
+func (v *validator) ref(owner, field, id string) {
+	v.refs = append(v.refs, reference{owner, field, id})
+}
+
+func (v *validator) enum(owner, field, value string, allowed ...string) {
+	if !slices.Contains(allowed, value) {
+		v.add("%s: %s %q is not one of %v", owner, field, value, allowed)
+	}
+}
+
+func (v *validator) date(owner, field string, d *Date) {
+	if d == nil {
+		return
+	}
+	if _, err := ParseDate(string(*d)); err != nil {
+		v.add("%s: %s: %v", owner, field, err)
+	}
+}
+
+func (v *validator) period(owner, p string) {
+	if err := validPeriod(p); err != nil {
+		v.add("%s: %v", owner, err)
+	}
+}
