@@ -14,7 +14,8 @@ var NodeTypes = []string{
 	"Metric", "Observation", "Agency", "CoordinationAssociation", "Source",
 }
 
-var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]{0,199}$`)
+// Keys are slugs, codes and periods ("2018-VT"): letters, digits and a few separators, never spaces or quotes.
+var keyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
 
 // ParseID splits a global ID into its type and key. An ID of no known type, or with a key of characters
 // no key has, is an InputError; a well-formed ID may still name nothing.

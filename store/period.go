@@ -27,7 +27,7 @@ func ParsePeriod(s string) (Period, error) {
 	}
 	year, _ := strconv.Atoi(m[1])
 	if year < 1900 || year > 2200 {
-		return Period{}, inputErrorf("invalid period %q: the year must be between 1900 and 2200", s)
+		return Period{}, inputErrorf("invalid period %q: the year must be between 1900 and 2200; use %s", s, periodForms)
 	}
 	first, months := time.January, 12
 	switch part := m[2]; {
