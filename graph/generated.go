@@ -420,7 +420,7 @@ type ProviderResolver interface {
 
 	ServiceAreas(ctx context.Context, obj *store.Provider) ([]*store.ServiceArea, error)
 	Authorisations(ctx context.Context, obj *store.Provider) ([]*store.Authorisation, error)
-	Results(ctx context.Context, obj *store.Provider, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) (*store.ObservationPage, error)
+	Results(ctx context.Context, objs []*store.Provider, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) ([]*store.ObservationPage, error)
 	Source(ctx context.Context, obj *store.Provider) (*store.Source, error)
 	Illustrative(ctx context.Context, obj *store.Provider) (bool, error)
 }
@@ -8309,8 +8309,7 @@ func (ec *executionContext) _Provider_results(ctx context.Context, field graphql
 			return ec.fieldContext_Provider_results(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Provider().Results(ctx, obj, fc.Args["metric"].(*string), fc.Args["period"].(*string), fc.Args["orderBy"].(*store.ObservationOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.resolveBatch_Provider_results(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.ObservationPage) graphql.Marshaler {
@@ -8342,6 +8341,30 @@ func (ec *executionContext) fieldContext_Provider_results(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Provider_results(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (any, error) {
+	resolver := ec.Resolvers.Provider()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*store.Provider](ctx, "Provider"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Results(ctx, batch.Parents, fc.Args["metric"].(*string), fc.Args["period"].(*string), fc.Args["orderBy"].(*store.ObservationOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*store.ObservationPage](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Provider.results",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Results(ctx, []*store.Provider{obj}, fc.Args["metric"].(*string), fc.Args["period"].(*string), fc.Args["orderBy"].(*store.ObservationOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+	return graphql.ResolveBatchSingleResult[*store.ObservationPage](
+		ctx,
+		results,
+		err,
+		"Provider.results",
+	)
 }
 
 func (ec *executionContext) _Provider_source(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
@@ -14097,6 +14120,23 @@ func (ec *executionContext) marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {
+	{
+		var batchItemsProvider []*store.Provider
+		batchIdxMapProvider := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case store.Provider:
+				batchIdxMapProvider[i] = len(batchItemsProvider)
+				batchItemsProvider = append(batchItemsProvider, &concrete)
+			case *store.Provider:
+				batchIdxMapProvider[i] = len(batchItemsProvider)
+				batchItemsProvider = append(batchItemsProvider, concrete)
+			}
+		}
+		if len(batchItemsProvider) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Provider", batchItemsProvider, batchIdxMapProvider)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -14383,6 +14423,7 @@ var (
 )
 
 func (ec *executionContext) marshalNProvider2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Provider) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Provider", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

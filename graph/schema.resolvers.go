@@ -193,9 +193,13 @@ func (r *providerResolver) Authorisations(ctx context.Context, obj *store.Provid
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Authorisation { return c.ProviderAuthorisations(obj.ID) })
 }
 
-// Results is the resolver for the results field.
-func (r *providerResolver) Results(ctx context.Context, obj *store.Provider, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) (*store.ObservationPage, error) {
-	filter := store.ObservationFilter{Provider: &obj.ID, Period: period}
+// Results is the batch resolver for the results field.
+func (r *providerResolver) Results(ctx context.Context, objs []*store.Provider, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) ([]*store.ObservationPage, error) {
+	ids := make([]string, len(objs))
+	for i, p := range objs {
+		ids[i] = p.ID
+	}
+	filter := store.ObservationFilter{Period: period}
 	if metric != nil {
 		filter.Metrics = []string{*metric}
 	}
@@ -203,7 +207,7 @@ func (r *providerResolver) Results(ctx context.Context, obj *store.Provider, met
 	if orderBy != nil {
 		order = *orderBy
 	}
-	return r.db.Observations(ctx, filter, order, store.PageArgs{First: first, After: after, Last: last, Before: before})
+	return r.db.ProviderResults(ctx, ids, filter, order, store.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
 // Source is the resolver for the source field.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -163,6 +164,26 @@ var observationKeys = map[ObservationOrderField][]string{
 // Observations returns one page of the observations matching f in the order o, using keyset
 // pagination: a cursor holds the sort keys of its row, so pages stay correct while rows are added.
 func (db *DB) Observations(ctx context.Context, f ObservationFilter, o ObservationOrder, args PageArgs) (*ObservationPage, error) {
+	pages, err := db.observationPages(ctx, f, o, args, nil)
+	if err != nil {
+		return nil, err
+	}
+	return pages[0], nil
+}
+
+// ProviderResults returns, for each provider, one page of its observations matching f, all in one
+// statement (and one more for the counts, if asked for): a list of providers with their results runs
+// the same number of statements whatever its length.
+func (db *DB) ProviderResults(ctx context.Context, providerIDs []string, f ObservationFilter, o ObservationOrder, args PageArgs) ([]*ObservationPage, error) {
+	if len(providerIDs) == 0 {
+		return nil, nil
+	}
+	return db.observationPages(ctx, f, o, args, providerIDs)
+}
+
+// observationPages builds one page per provider in providers, or a single page of everything matching
+// f when providers is nil.
+func (db *DB) observationPages(ctx context.Context, f ObservationFilter, o ObservationOrder, args PageArgs, providers []string) ([]*ObservationPage, error) {
 	if o.Field == "" {
 		o = ObservationOrder{Field: ObservationOrderUpdatedAt, Direction: Asc}
 	}
@@ -179,13 +200,33 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 	if err != nil {
 		return nil, err
 	}
-	page := &ObservationPage{count: func(ctx context.Context) (int, error) {
-		var n int
-		err := db.queryRow(ctx, `SELECT count(*) FROM observations o WHERE `+where, params...).Scan(&n)
-		return n, err
-	}}
+	partitioned := providers != nil
+	if partitioned {
+		list, _ := json.Marshal(providers)
+		params = append(params, string(list))
+		where += " AND o.provider_id IN (SELECT value FROM json_each(?" + strconv.Itoa(len(params)) + "))"
+	}
+	counts := db.observationCounts(where, slices.Clone(params), partitioned)
+	pages := make([]*ObservationPage, max(1, len(providers)))
+	index := map[string]int{}
+	for i := range pages {
+		pages[i] = &ObservationPage{}
+		if partitioned {
+			index[providers[i]] = i
+			id := providers[i]
+			pages[i].count = func(ctx context.Context) (int, error) {
+				n, err := counts(ctx)
+				return n[id], err
+			}
+		} else {
+			pages[i].count = func(ctx context.Context) (int, error) {
+				n, err := counts(ctx)
+				return n[""], err
+			}
+		}
+	}
 	if w.limit == 0 {
-		return page, nil
+		return pages, nil
 	}
 
 	// Ascending unless the ordering is descending; a page taken from the end reads backwards and is
@@ -196,6 +237,10 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 		if len(c.keys) != len(keyColumns) {
 			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
 		}
+		seq, err := strconv.ParseInt(c.keys[len(c.keys)-1], 10, 64)
+		if err != nil {
+			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
+		}
 		op := ">"
 		if after == (o.Direction == Desc) {
 			op = "<"
@@ -204,10 +249,6 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 		for i, k := range c.keys {
 			params = append(params, k)
 			marks[i] = "?" + strconv.Itoa(len(params))
-		}
-		seq, err := strconv.ParseInt(c.keys[len(c.keys)-1], 10, 64)
-		if err != nil {
-			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
 		}
 		params[len(params)-1] = seq
 		where += " AND " + rowKeys + " " + op + " (" + strings.Join(marks, ", ") + ")"
@@ -229,8 +270,16 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 	}
 	orderBy := strings.Join(keyColumns, direction+", ") + direction
 	params = append(params, w.limit+1)
-	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE `+where+
-		` ORDER BY `+orderBy+` LIMIT ?`+strconv.Itoa(len(params)), params...)
+	limit := "?" + strconv.Itoa(len(params))
+	query := `SELECT ` + observationColumns + ` FROM observations o WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ` + limit
+	if partitioned {
+		// Each provider's first limit+1 rows, numbered within the provider by the page's order.
+		query = `SELECT ` + observationColumns + ` FROM (
+				SELECT o.*, row_number() OVER (PARTITION BY o.provider_id ORDER BY ` + orderBy + `) AS rn
+				FROM observations o WHERE ` + where + `
+			) o WHERE o.rn <= ` + limit + ` ORDER BY o.provider_id, o.rn`
+	}
+	rows, err := db.query(ctx, query, params...)
 	if err != nil {
 		return nil, fmt.Errorf("query observations: %w", err)
 	}
@@ -240,23 +289,62 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 		if err != nil {
 			return nil, err
 		}
+		page := pages[0]
+		if partitioned {
+			page = pages[index[*obs.ProviderID]]
+		}
 		keys := observationCursorKeys(o.Field, obs, seq)
 		page.Edges = append(page.Edges, ObservationEdge{Cursor: cursor{order: order, keys: keys}.String(), Node: obs})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	fetched := len(page.Edges)
-	page.Edges = page.Edges[:min(fetched, w.limit)]
-	if w.fromEnd {
-		slices.Reverse(page.Edges)
+	for _, page := range pages {
+		fetched := len(page.Edges)
+		page.Edges = page.Edges[:min(fetched, w.limit)]
+		if w.fromEnd {
+			slices.Reverse(page.Edges)
+		}
+		var first, last string
+		if n := len(page.Edges); n > 0 {
+			first, last = page.Edges[0].Cursor, page.Edges[n-1].Cursor
+		}
+		page.PageInfo = w.pageInfo(fetched, first, last)
 	}
-	var first, last string
-	if n := len(page.Edges); n > 0 {
-		first, last = page.Edges[0].Cursor, page.Edges[n-1].Cursor
+	return pages, nil
+}
+
+// observationCounts returns a function that counts, once and only when first called, the observations
+// matching where: per provider when partitioned, otherwise in all (under the key "").
+func (db *DB) observationCounts(where string, params []any, partitioned bool) func(context.Context) (map[string]int, error) {
+	var once sync.Once
+	var counts map[string]int
+	var err error
+	return func(ctx context.Context) (map[string]int, error) {
+		once.Do(func() {
+			query := `SELECT '', count(*) FROM observations o WHERE ` + where
+			if partitioned {
+				query = `SELECT o.provider_id, count(*) FROM observations o WHERE ` + where + ` GROUP BY o.provider_id`
+			}
+			var rows *sql.Rows
+			rows, err = db.query(ctx, query, params...)
+			if err != nil {
+				return
+			}
+			defer rows.Close()
+			counts = map[string]int{}
+			for rows.Next() {
+				var key string
+				var n int
+				if err = rows.Scan(&key, &n); err != nil {
+					return
+				}
+				counts[key] = n
+			}
+			err = rows.Err()
+		})
+		return counts, err
 	}
-	page.PageInfo = w.pageInfo(fetched, first, last)
-	return page, nil
 }
 
 func observationCursorKeys(field ObservationOrderField, o *Observation, seq int64) []string {
