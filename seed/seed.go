@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"regexp"
+	"strings"
 
 	"github.com/jamforelse/api/store"
 )
@@ -78,6 +80,14 @@ func decode(data []byte) (*store.Dataset, error) {
 		return nil, fmt.Errorf("%d: %v", lineOf(data, syntax.Offset), syntax)
 	case errors.As(err, &typ):
 		return nil, fmt.Errorf("%d: %s must be %s, not %s", lineOf(data, typ.Offset), typ.Field, typ.Type, typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// The decoder reports where the object ends; point at the field itself.
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		at := regexp.MustCompile(regexp.QuoteMeta(field) + `\s*:`).FindIndex(data)
+		if at != nil {
+			return nil, fmt.Errorf("%d: %v", lineOf(data, int64(at[0])), err)
+		}
+		return nil, fmt.Errorf("%d: %v", lineOf(data, dec.InputOffset()), err)
 	default:
 		return nil, fmt.Errorf("%d: %v", lineOf(data, dec.InputOffset()), err)
 	}
