@@ -1,0 +1,120 @@
+// Command server runs the public comparison API: GraphQL at /graphql, GraphiQL at /, health at
+// /healthz. With no flags it listens on localhost:8080 and keeps its data in ./jamforelse.db, which it
+// creates, migrates and fills with the seed data on first start.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything the process can be told, by flag or environment variable.
+type config struct {
+	addr          string
+	dbPath        string
+	corsOrigins   []string
+	suppressBelow int
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	flags := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", cmp.Or(getenv("ADDR"), "localhost:8080"), "listen `address` (env ADDR)")
+	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file`, created and seeded if missing (env DB_PATH)")
+	origins := flags.String("cors-origins", cmp.Or(getenv("CORS_ORIGINS"), "*"), "comma-separated `origins` browsers may call the API from, or * for any (env CORS_ORIGINS)")
+	suppress := flags.String("suppress-below", cmp.Or(getenv("SUPPRESS_BELOW"), strconv.Itoa(store.DefaultSuppressBelow)), "withhold figures based on fewer than `n` individuals (env SUPPRESS_BELOW)")
+	if err := flags.Parse(args[1:]); err != nil {
+		return config{}, err
+	}
+	n, err := strconv.Atoi(*suppress)
+	if err != nil || n < 1 {
+		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
+	}
+	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n}, nil
+}
+
+// run is the program. It takes the process's environment as arguments so tests can call it as main does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := parseConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	db, err := store.Open(ctx, cfg.dbPath, store.Options{SuppressBelow: cfg.suppressBelow})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	seeded, err := seed.LoadIfEmpty(ctx, db)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if seeded {
+		logger.Info("loaded the seed data into a new database", "db", cfg.dbPath)
+	}
+
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           newServer(logger, db, cfg),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(listener) }()
+	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunServesSeedDataAndShutsDown starts the program as main does, on a free port with a new
+// database file: it seeds itself, answers /healthz and a query, and returns nil when cancelled.
+func TestRunServesSeedDataAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	logs, logw := io.Pipe()
+	dbPath := filepath.Join(t.TempDir(), "new.db")
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"server", "-addr", "127.0.0.1:0", "-db", dbPath}, func(string) string { return "" }, logw)
+		logw.Close()
+	}()
+
+	addr := make(chan string, 1)
+	go func() { // read the log: the "listening" line says where; drain the rest
+		scanner := bufio.NewScanner(logs)
+		for scanner.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(scanner.Bytes(), &line) == nil && line.Msg == "listening" {
+				addr <- line.Addr
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-addr:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start within 30 s")
+	}
+
+	waitHealthy(t, base)
+	resp, err := http.Get(base + `/graphql?query={serviceAreas{id}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ServiceArea:sfi"`) {
+		t.Errorf("GET /graphql = %d %s, want 200 with the seeded service areas", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel = %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return within 15 s of cancel")
+	}
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("/healthz did not answer 200 within 10 s")
+}
+
+func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
+	env := map[string]string{"ADDR": "0.0.0.0:9000", "CORS_ORIGINS": "https://a.example, https://b.example"}
+	cfg, err := parseConfig([]string{"server"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != "0.0.0.0:9000" || cfg.dbPath != "jamforelse.db" || len(cfg.corsOrigins) != 2 || cfg.suppressBelow != 10 {
+		t.Errorf("parseConfig with ADDR and CORS_ORIGINS = %+v", cfg)
+	}
+	cfg, err = parseConfig([]string{"server", "-addr", "localhost:1", "-db", "x.db"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.addr != "localhost:1" || cfg.dbPath != "x.db" {
+		t.Errorf("flags should win over the environment: %+v, %v", cfg, err)
+	}
+	if _, err := parseConfig([]string{"server", "-suppress-below", "0"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("-suppress-below 0 was accepted, want an error")
+	}
+}
