@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -49,3 +50,18 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// MarshalFloat writes a Float in plain decimal notation: 2000000, not gqlgen's default 2e+06, which is
+// valid JSON but reads badly to a person and to some spreadsheet tools.
+func MarshalFloat(f float64) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			io.WriteString(w, "null")
+			return
+		}
+		w.Write(strconv.AppendFloat(nil, f, 'f', -1, 64))
+	})
+}
+
+// UnmarshalFloat reads a Float as gqlgen does.
+func UnmarshalFloat(v any) (float64, error) { return graphql.UnmarshalFloat(v) }
