@@ -40,8 +40,6 @@ const DefaultSuppressBelow = 10
 type Options struct {
 	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
 	SuppressBelow int
-	// ReadOnly opens the file without the right to write.
-	ReadOnly bool
 }
 
 // DB is the SQLite database behind the graph.
@@ -63,12 +61,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(normal)")
-	q.Add("_txlock", "immediate")
-	if opts.ReadOnly {
-		q.Add("mode", "ro")
-	} else {
-		q.Add("_pragma", "journal_mode(wal)")
-	}
+	q.Add("_pragma", "journal_mode(wal)") // readers never wait for the writer
+	q.Add("_txlock", "immediate")         // a write transaction takes the lock at once, not mid-way
 	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -77,11 +71,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
 	}
-	if !opts.ReadOnly {
-		if err := db.migrate(ctx); err != nil {
-			sqlDB.Close()
-			return nil, fmt.Errorf("migrate %s: %w", path, err)
-		}
+	if err := db.migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return db, nil
 }
