@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	CoordinationAssociation() CoordinationAssociationResolver
 	Dataset() DatasetResolver
 	Metric() MetricResolver
+	MetricFormula() MetricFormulaResolver
 	Milestone() MilestoneResolver
 	Municipality() MunicipalityResolver
 	Observation() ObservationResolver
@@ -180,16 +181,33 @@ type ComplexityRoot struct {
 	}
 
 	Metric struct {
-		Definition  func(childComplexity int) int
-		Description func(childComplexity int) int
-		Direction   func(childComplexity int) int
-		Headline    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		KoladaID    func(childComplexity int) int
-		Name        func(childComplexity int) int
-		ServiceArea func(childComplexity int) int
-		Source      func(childComplexity int) int
-		Unit        func(childComplexity int) int
+		Definition     func(childComplexity int) int
+		Derived        func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Direction      func(childComplexity int) int
+		Formula        func(childComplexity int) int
+		Headline       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		KoladaID       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		RelatedMetrics func(childComplexity int) int
+		ServiceArea    func(childComplexity int) int
+		Source         func(childComplexity int) int
+		Unit           func(childComplexity int) int
+	}
+
+	MetricFormula struct {
+		Denominator func(childComplexity int) int
+		Factor      func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+	}
+
+	MetricSeries struct {
+		Country      func(childComplexity int) int
+		Metric       func(childComplexity int) int
+		Municipality func(childComplexity int) int
+		Points       func(childComplexity int) int
+		Provider     func(childComplexity int) int
 	}
 
 	Milestone struct {
@@ -283,6 +301,7 @@ type ComplexityRoot struct {
 		OperatingForm      func(childComplexity int) int
 		OrganisationNumber func(childComplexity int) int
 		Results            func(childComplexity int, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) int
+		Series             func(childComplexity int, metric string) int
 		ServiceAreas       func(childComplexity int) int
 		Source             func(childComplexity int) int
 		Website            func(childComplexity int) int
@@ -393,7 +412,13 @@ type DatasetResolver interface {
 type MetricResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Metric) (*store.ServiceArea, error)
 
+	RelatedMetrics(ctx context.Context, obj *store.Metric) ([]*store.Metric, error)
+
 	Source(ctx context.Context, obj *store.Metric) (*store.Source, error)
+}
+type MetricFormulaResolver interface {
+	Numerator(ctx context.Context, obj *store.Formula) (*store.Metric, error)
+	Denominator(ctx context.Context, obj *store.Formula) (*store.Metric, error)
 }
 type MilestoneResolver interface {
 	Source(ctx context.Context, obj *store.Milestone) (*store.Source, error)
@@ -421,6 +446,7 @@ type ProviderResolver interface {
 	ServiceAreas(ctx context.Context, obj *store.Provider) ([]*store.ServiceArea, error)
 	Authorisations(ctx context.Context, obj *store.Provider) ([]*store.Authorisation, error)
 	Results(ctx context.Context, objs []*store.Provider, metric *string, period *string, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) ([]*store.ObservationPage, error)
+	Series(ctx context.Context, obj *store.Provider, metric string) (*store.Series, error)
 	Source(ctx context.Context, obj *store.Provider) (*store.Source, error)
 	Illustrative(ctx context.Context, obj *store.Provider) (bool, error)
 }
@@ -1062,6 +1088,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Definition(childComplexity), true
+	case "Metric.derived":
+		if e.ComplexityRoot.Metric.Derived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Derived(childComplexity), true
 	case "Metric.description":
 		if e.ComplexityRoot.Metric.Description == nil {
 			break
@@ -1074,6 +1106,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Direction(childComplexity), true
+	case "Metric.formula":
+		if e.ComplexityRoot.Metric.Formula == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Formula(childComplexity), true
 	case "Metric.headline":
 		if e.ComplexityRoot.Metric.Headline == nil {
 			break
@@ -1098,6 +1136,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.relatedMetrics":
+		if e.ComplexityRoot.Metric.RelatedMetrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.RelatedMetrics(childComplexity), true
 	case "Metric.serviceArea":
 		if e.ComplexityRoot.Metric.ServiceArea == nil {
 			break
@@ -1116,6 +1160,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Unit(childComplexity), true
+
+	case "MetricFormula.denominator":
+		if e.ComplexityRoot.MetricFormula.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricFormula.Denominator(childComplexity), true
+	case "MetricFormula.factor":
+		if e.ComplexityRoot.MetricFormula.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricFormula.Factor(childComplexity), true
+	case "MetricFormula.numerator":
+		if e.ComplexityRoot.MetricFormula.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricFormula.Numerator(childComplexity), true
+
+	case "MetricSeries.countryReference":
+		if e.ComplexityRoot.MetricSeries.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricSeries.Country(childComplexity), true
+	case "MetricSeries.metric":
+		if e.ComplexityRoot.MetricSeries.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricSeries.Metric(childComplexity), true
+	case "MetricSeries.municipalityReference":
+		if e.ComplexityRoot.MetricSeries.Municipality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricSeries.Municipality(childComplexity), true
+	case "MetricSeries.points":
+		if e.ComplexityRoot.MetricSeries.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricSeries.Points(childComplexity), true
+	case "MetricSeries.provider":
+		if e.ComplexityRoot.MetricSeries.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricSeries.Provider(childComplexity), true
 
 	case "Milestone.body":
 		if e.ComplexityRoot.Milestone.Body == nil {
@@ -1509,6 +1603,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Provider.Results(childComplexity, args["metric"].(*string), args["period"].(*string), args["orderBy"].(*store.ObservationOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Provider.series":
+		if e.ComplexityRoot.Provider.Series == nil {
+			break
+		}
+
+		args, err := ec.field_Provider_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Provider.Series(childComplexity, args["metric"].(string)), true
 	case "Provider.serviceAreas":
 		if e.ComplexityRoot.Provider.ServiceAreas == nil {
 			break
@@ -1967,6 +2072,7 @@ type Query {
 
   """
   Every published figure (observation), one page at a time: the way for scripts to copy the data.
+  Figures of derived metrics are computed, not published, and are not listed here.
   A page holds at most 1,000 observations; without ` + "`" + `first` + "`" + ` or ` + "`" + `last` + "`" + ` it holds 100.
   """
   observations(
@@ -2014,7 +2120,10 @@ type Query {
     serviceArea: ID!
     "The period: a year (` + "`" + `2018` + "`" + `), a term (` + "`" + `2018-VT` + "`" + ` spring, ` + "`" + `2018-HT` + "`" + ` autumn), a quarter (` + "`" + `2018-Q3` + "`" + `) or a month (` + "`" + `2018-09` + "`" + `)."
     period: String!
-    "The metrics to show (their IDs). Without it, the service area's headline metrics."
+    """
+    The metrics to show (their IDs), in this order. Without it, the service area's headline metrics.
+    Each metric's related metrics (its counterweights) are added after them.
+    """
     metrics: [ID!]
     "Only providers of these operating forms. Without it, all providers."
     operatingForms: [OperatingForm!]
@@ -2211,6 +2320,8 @@ type Provider implements Node {
     "A cursor from an earlier page: the page ends before it."
     before: String
   ): ObservationConnection!
+  "The provider's figures for one metric over time, with the municipality's and the country's beside them."
+  series("The metric (its ID, for example ` + "`" + `Metric:sfi-pass-rate` + "`" + `)." metric: ID!): MetricSeries!
   "The source of the facts about this provider (name, operating form)."
   source: Source!
   "True when this provider is invented for demonstration and does not exist."
@@ -2491,8 +2602,55 @@ type Metric implements Node {
   koladaId: String
   "True when the comparison page shows this metric by default."
   headline: Boolean!
+  """
+  The metrics to read alongside this one, so it is never shown alone: a pass rate's counterweights are
+  the dropout rate and the grade distribution, since paying for passes can tempt a provider to let weak
+  students drop out or to grade generously. A comparison adds them by itself.
+  """
+  relatedMetrics: [Metric!]!
+  """
+  For a derived metric, how it is computed from two others; null for a metric whose figures are
+  published directly.
+  """
+  formula: MetricFormula
+  """
+  True when the metric is computed from two others (see ` + "`" + `formula` + "`" + `) when asked for. Its figures appear
+  in comparisons, time series and ` + "`" + `node` + "`" + `, but not in the ` + "`" + `observations` + "`" + ` list, which holds only
+  published figures.
+  """
+  derived: Boolean!
   "Where the metric's definition comes from."
   source: Source!
+}
+
+"""
+How a derived metric is computed: numerator ÷ denominator × factor, for the same provider (or
+municipality) and period. If either figure is suppressed, so is the result.
+"""
+type MetricFormula {
+  "The metric divided."
+  numerator: Metric!
+  "The metric divided by."
+  denominator: Metric!
+  "The number the quotient is multiplied by, for example 100 to give per cent."
+  factor: Float!
+}
+
+"""
+One metric's figures over time for a provider, with the same metric for the whole municipality and the
+whole country beside them, each ordered by period.
+"""
+type MetricSeries {
+  "The metric."
+  metric: Metric!
+  "The provider."
+  provider: Provider!
+  "The provider's figures, oldest period first."
+  points: [Observation!]!
+  "The whole municipality's figures, oldest period first: the first reference line."
+  municipalityReference: [Observation!]!
+  "The whole country's figures (riket, 0000), oldest period first: the second reference line."
+  countryReference: [Observation!]!
 }
 
 "The status of a published figure."
@@ -2744,7 +2902,7 @@ type Comparison {
   periodStart: Date!
   "The period's last day."
   periodEnd: Date!
-  "The metrics compared, one per column."
+  "The metrics compared, one per column: those asked for, then the counterweights they bring along."
   metrics: [Metric!]!
   "One row per provider active in the service area during the period, ordered by name."
   rows: [ComparisonRow!]!
@@ -3127,10 +3285,44 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_koladaId(ctx, field)
 	case "headline":
 		return ec.fieldContext_Metric_headline(ctx, field)
+	case "relatedMetrics":
+		return ec.fieldContext_Metric_relatedMetrics(ctx, field)
+	case "formula":
+		return ec.fieldContext_Metric_formula(ctx, field)
+	case "derived":
+		return ec.fieldContext_Metric_derived(ctx, field)
 	case "source":
 		return ec.fieldContext_Metric_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricFormula(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "numerator":
+		return ec.fieldContext_MetricFormula_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_MetricFormula_denominator(ctx, field)
+	case "factor":
+		return ec.fieldContext_MetricFormula_factor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricFormula", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_MetricSeries_metric(ctx, field)
+	case "provider":
+		return ec.fieldContext_MetricSeries_provider(ctx, field)
+	case "points":
+		return ec.fieldContext_MetricSeries_points(ctx, field)
+	case "municipalityReference":
+		return ec.fieldContext_MetricSeries_municipalityReference(ctx, field)
+	case "countryReference":
+		return ec.fieldContext_MetricSeries_countryReference(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricSeries", field.Name)
 }
 
 func (ec *executionContext) childFields_Milestone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3317,6 +3509,8 @@ func (ec *executionContext) childFields_Provider(ctx context.Context, field grap
 		return ec.fieldContext_Provider_authorisations(ctx, field)
 	case "results":
 		return ec.fieldContext_Provider_results(ctx, field)
+	case "series":
+		return ec.fieldContext_Provider_series(ctx, field)
 	case "source":
 		return ec.fieldContext_Provider_source(ctx, field)
 	case "illustrative":
@@ -3586,6 +3780,20 @@ func (ec *executionContext) field_Provider_results_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Provider_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "metric",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metric"] = arg0
 	return args, nil
 }
 
@@ -6666,6 +6874,93 @@ func (ec *executionContext) fieldContext_Metric_headline(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Metric", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Metric_relatedMetrics(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_relatedMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Metric().RelatedMetrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_relatedMetrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Metric_formula(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_formula(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formula, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Formula) graphql.Marshaler {
+			return ec.marshalOMetricFormula2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐFormula(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_formula(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricFormula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Metric_derived(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_derived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Derived(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_derived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _Metric_source(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6693,6 +6988,253 @@ func (ec *executionContext) fieldContext_Metric_source(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricFormula_numerator(ctx context.Context, field graphql.CollectedField, obj *store.Formula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricFormula_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MetricFormula().Numerator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricFormula_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricFormula",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricFormula_denominator(ctx context.Context, field graphql.CollectedField, obj *store.Formula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricFormula_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MetricFormula().Denominator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricFormula_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricFormula",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricFormula_factor(ctx context.Context, field graphql.CollectedField, obj *store.Formula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricFormula_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricFormula_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricFormula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricSeries_metric(ctx context.Context, field graphql.CollectedField, obj *store.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricSeries_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricSeries_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricSeries_provider(ctx context.Context, field graphql.CollectedField, obj *store.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricSeries_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricSeries_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Provider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricSeries_points(ctx context.Context, field graphql.CollectedField, obj *store.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricSeries_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Observation) graphql.Marshaler {
+			return ec.marshalNObservation2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricSeries_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Observation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricSeries_municipalityReference(ctx context.Context, field graphql.CollectedField, obj *store.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricSeries_municipalityReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Municipality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Observation) graphql.Marshaler {
+			return ec.marshalNObservation2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricSeries_municipalityReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Observation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricSeries_countryReference(ctx context.Context, field graphql.CollectedField, obj *store.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricSeries_countryReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Observation) graphql.Marshaler {
+			return ec.marshalNObservation2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricSeries_countryReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Observation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8365,6 +8907,50 @@ func (ec *executionContext) resolveBatch_Provider_results(ctx context.Context, f
 		err,
 		"Provider.results",
 	)
+}
+
+func (ec *executionContext) _Provider_series(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provider_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Provider().Series(ctx, obj, fc.Args["metric"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Series) graphql.Marshaler {
+			return ec.marshalNMetricSeries2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provider_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Provider",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricSeries(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Provider_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Provider_source(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
@@ -12046,12 +12632,126 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "relatedMetrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Metric_relatedMetrics(ctx, field, obj)
+				})
+		case "formula":
+			out.Values[i] = ec._Metric_formula(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "derived":
+			out.Values[i] = ec._Metric_derived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "source":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Metric_source(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricFormulaImplementors = []string{"MetricFormula"}
+
+func (ec *executionContext) _MetricFormula(ctx context.Context, sel ast.SelectionSet, obj *store.Formula) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricFormulaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricFormula")
+		case "numerator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MetricFormula_numerator(ctx, field, obj)
+				})
+		case "denominator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MetricFormula_denominator(ctx, field, obj)
+				})
+		case "factor":
+			out.Values[i] = ec._MetricFormula_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricSeriesImplementors = []string{"MetricSeries"}
+
+func (ec *executionContext) _MetricSeries(ctx context.Context, sel ast.SelectionSet, obj *store.Series) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricSeriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricSeries")
+		case "metric":
+			out.Values[i] = ec._MetricSeries_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._MetricSeries_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._MetricSeries_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "municipalityReference":
+			out.Values[i] = ec._MetricSeries_municipalityReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countryReference":
+			out.Values[i] = ec._MetricSeries_countryReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12666,6 +13366,12 @@ func (ec *executionContext) _Provider(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Provider_results(ctx, field, obj)
+				})
+		case "series":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Provider_series(ctx, field, obj)
 				})
 		case "source":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -14009,6 +14715,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNMetricSeries2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSeries(ctx context.Context, sel ast.SelectionSet, v *store.Series) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MetricSeries!")
+		return graphql.Null
+	}
+	return ec._MetricSeries(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMetricUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetricUnit(ctx context.Context, v any) (store.MetricUnit, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNMetricUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetricUnit[tmp]
@@ -15002,6 +15716,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOMetricFormula2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐFormula(ctx context.Context, sel ast.SelectionSet, v *store.Formula) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MetricFormula(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMoney(ctx context.Context, sel ast.SelectionSet, v *store.Money) graphql.Marshaler {

@@ -120,9 +120,24 @@ func (r *metricResolver) ServiceArea(ctx context.Context, obj *store.Metric) (*s
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.ServiceArea { return c.ServiceArea(obj.ServiceAreaID) })
 }
 
+// RelatedMetrics is the resolver for the relatedMetrics field.
+func (r *metricResolver) RelatedMetrics(ctx context.Context, obj *store.Metric) ([]*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Metric { return c.RelatedMetrics(obj) })
+}
+
 // Source is the resolver for the source field.
 func (r *metricResolver) Source(ctx context.Context, obj *store.Metric) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
+}
+
+// Numerator is the resolver for the numerator field.
+func (r *metricFormulaResolver) Numerator(ctx context.Context, obj *store.Formula) (*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.NumeratorID) })
+}
+
+// Denominator is the resolver for the denominator field.
+func (r *metricFormulaResolver) Denominator(ctx context.Context, obj *store.Formula) (*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.DenominatorID) })
 }
 
 // Source is the resolver for the source field.
@@ -208,6 +223,15 @@ func (r *providerResolver) Results(ctx context.Context, objs []*store.Provider, 
 		order = *orderBy
 	}
 	return r.db.ProviderResults(ctx, ids, filter, order, store.PageArgs{First: first, After: after, Last: last, Before: before})
+}
+
+// Series is the resolver for the series field.
+func (r *providerResolver) Series(ctx context.Context, obj *store.Provider, metric string) (*store.Series, error) {
+	c, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.db.Series(ctx, c, obj.ID, metric)
 }
 
 // Source is the resolver for the source field.
@@ -373,6 +397,9 @@ func (r *Resolver) Dataset() DatasetResolver { return &datasetResolver{r} }
 // Metric returns MetricResolver implementation.
 func (r *Resolver) Metric() MetricResolver { return &metricResolver{r} }
 
+// MetricFormula returns MetricFormulaResolver implementation.
+func (r *Resolver) MetricFormula() MetricFormulaResolver { return &metricFormulaResolver{r} }
+
 // Milestone returns MilestoneResolver implementation.
 func (r *Resolver) Milestone() MilestoneResolver { return &milestoneResolver{r} }
 
@@ -405,6 +432,7 @@ type (
 	coordinationAssociationResolver struct{ *Resolver }
 	datasetResolver                 struct{ *Resolver }
 	metricResolver                  struct{ *Resolver }
+	metricFormulaResolver           struct{ *Resolver }
 	milestoneResolver               struct{ *Resolver }
 	municipalityResolver            struct{ *Resolver }
 	observationResolver             struct{ *Resolver }

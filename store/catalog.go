@@ -158,11 +158,31 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 		c.authsByScheme[a.SchemeID] = append(c.authsByScheme[a.SchemeID], a)
 		return err
 	})
-	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id
+	metrics := map[string]*Metric{}
+	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id,
+			numerator_id, denominator_id, factor
 		FROM metrics ORDER BY position`, func(r *sql.Rows) error {
 		m := new(Metric)
+		var numerator, denominator sql.Null[string]
+		var factor sql.Null[float64]
+		err := r.Scan(&m.ID, &m.Name, &m.Description, &m.Definition, &m.Unit, &m.Direction, &m.ServiceAreaID, &m.KoladaID, &m.Headline, &m.SourceID,
+			&numerator, &denominator, &factor)
+		if numerator.Valid {
+			m.Formula = &Formula{NumeratorID: numerator.V, DenominatorID: denominator.V, Factor: factor.V}
+		}
 		c.metrics = append(c.metrics, m)
-		return r.Scan(&m.ID, &m.Name, &m.Description, &m.Definition, &m.Unit, &m.Direction, &m.ServiceAreaID, &m.KoladaID, &m.Headline, &m.SourceID)
+		metrics[m.ID] = m
+		return err
+	})
+	l.each(`SELECT metric_id, related_id FROM metric_relations ORDER BY metric_id, position`, func(r *sql.Rows) error {
+		var id, related string
+		if err := r.Scan(&id, &related); err != nil {
+			return err
+		}
+		if m := metrics[id]; m != nil {
+			m.RelatedIDs = append(m.RelatedIDs, related)
+		}
+		return nil
 	})
 	l.each(`SELECT id, name, current_name, kind, organisation_number, municipality_code, source_id
 		FROM agencies ORDER BY position`, func(r *sql.Rows) error {
@@ -393,6 +413,17 @@ func (c *Catalog) CurrentPriceList(schemeID string, day Date) *PriceList {
 	return nil
 }
 
+// RelatedMetrics returns the metrics to read alongside m.
+func (c *Catalog) RelatedMetrics(m *Metric) []*Metric {
+	var out []*Metric
+	for _, id := range m.RelatedIDs {
+		if r := c.Metric(id); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // ProviderServiceAreas returns the service areas a provider holds or has held an authorisation in.
 func (c *Catalog) ProviderServiceAreas(providerID string) []*ServiceArea {
 	var areas []*ServiceArea
@@ -472,4 +503,11 @@ func (c *Catalog) AssociationMunicipalities(a *Association) []*Municipality {
 		}
 	}
 	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

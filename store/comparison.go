@@ -90,11 +90,7 @@ func (db *DB) Comparison(ctx context.Context, c *Catalog, args ComparisonArgs) (
 	if err != nil {
 		return nil, err
 	}
-	metricIDs := make([]string, len(cmpn.Metrics))
-	for i, m := range cmpn.Metrics {
-		metricIDs[i] = m.ID
-	}
-	list, _ := json.Marshal(metricIDs)
+	list, _ := json.Marshal(storedMetricIDs(cmpn.Metrics))
 	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o
 		WHERE o.metric_id IN (SELECT value FROM json_each(?1)) AND o.period = ?2
 			AND (o.municipality_code = ?3 OR (o.provider_id IS NULL AND o.municipality_code = ?4))`,
@@ -152,29 +148,55 @@ func (c *Catalog) comparisonFrame(args ComparisonArgs) (*Comparison, error) {
 			cmpn.Metrics = append(cmpn.Metrics, m)
 		}
 	}
+	// A metric is never shown without its counterweights: a pass rate brings its dropout rate and
+	// grade distribution along, after the metrics asked for.
+	for _, m := range cmpn.Metrics {
+		for _, related := range c.RelatedMetrics(m) {
+			if related.ServiceAreaID == args.ServiceArea && !slices.Contains(cmpn.Metrics, related) {
+				cmpn.Metrics = append(cmpn.Metrics, related)
+			}
+		}
+	}
 	return cmpn, nil
+}
+
+// figure returns a subject's figure for m from its stored figures (metric ID → figure), computing it
+// when m is derived.
+func (c *Catalog) figure(m *Metric, stored map[string]*Observation) *Observation {
+	if f := m.Formula; f != nil {
+		return c.derive(m, stored[f.NumeratorID], stored[f.DenominatorID])
+	}
+	return stored[m.ID]
+}
+
+// bySubject groups figures by whom they are about (a provider's ID, or a municipality code for
+// municipality-wide figures) and then by metric.
+func bySubject(figures []*Observation) map[string]map[string]*Observation {
+	out := map[string]map[string]*Observation{}
+	for _, o := range figures {
+		subject := o.MunicipalityCode
+		if o.ProviderID != nil {
+			subject = *o.ProviderID
+		}
+		if out[subject] == nil {
+			out[subject] = map[string]*Observation{}
+		}
+		out[subject][o.MetricID] = o
+	}
+	return out
 }
 
 // fillComparison lays the figures out as rows, ranks each column, and adds summaries and references.
 func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figures []*Observation) {
-	byProvider := map[string]map[string]*Observation{} // provider → metric → figure
-	for _, o := range figures {
-		if o.ProviderID == nil {
-			continue
-		}
-		if byProvider[*o.ProviderID] == nil {
-			byProvider[*o.ProviderID] = map[string]*Observation{}
-		}
-		byProvider[*o.ProviderID][o.MetricID] = o
-	}
-	for _, p := range c.comparedProviders(cmpn, byProvider) {
+	subjects := bySubject(figures)
+	for _, p := range c.comparedProviders(cmpn, figures) {
 		if len(forms) > 0 && !slices.Contains(forms, p.OperatingForm) {
 			continue
 		}
 		row := &ComparisonRow{Provider: p}
 		for _, m := range cmpn.Metrics {
 			cell := &ComparisonCell{Metric: m}
-			if o := byProvider[p.ID][m.ID]; o != nil {
+			if o := c.figure(m, subjects[p.ID]); o != nil {
 				cell.Observation, cell.Value, cell.ValueWomen, cell.ValueMen = o, o.Value, o.ValueWomen, o.ValueMen
 				cell.SampleSize, cell.Suppressed, cell.Illustrative = o.SampleSize, o.Suppressed, c.Illustrative(o.SourceID)
 			}
@@ -197,13 +219,10 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 			if scope == ScopeCountry {
 				code = CountryCode
 			}
-			i := slices.IndexFunc(figures, func(o *Observation) bool {
-				return o.ProviderID == nil && o.MetricID == m.ID && o.MunicipalityCode == code
-			})
-			if i < 0 || (scope == ScopeCountry && code == cmpn.Municipality.Code) {
+			o := c.figure(m, subjects[code])
+			if o == nil || (scope == ScopeCountry && code == cmpn.Municipality.Code) {
 				continue
 			}
-			o := figures[i]
 			cmpn.References = append(cmpn.References, &ComparisonReference{
 				Metric: m, Scope: scope, Municipality: c.Municipality(code), Observation: o, Source: c.Source(o.SourceID),
 			})
@@ -215,7 +234,7 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 // comparedProviders are the providers active in the area during the period: those whose authorisation
 // under the area's scheme in the municipality was in force at some time in the period, and any other
 // provider with a figure for the period. They are ordered by name, by Swedish rules.
-func (c *Catalog) comparedProviders(cmpn *Comparison, withFigures map[string]map[string]*Observation) []*Provider {
+func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []*Provider {
 	seen := map[string]bool{}
 	var providers []*Provider
 	add := func(id string) {
@@ -232,8 +251,10 @@ func (c *Catalog) comparedProviders(cmpn *Comparison, withFigures map[string]map
 			}
 		}
 	}
-	for id := range withFigures {
-		add(id)
+	for _, o := range figures {
+		if o.ProviderID != nil {
+			add(*o.ProviderID)
+		}
 	}
 	slices.SortFunc(providers, func(a, b *Provider) int {
 		return cmp.Or(swedish.CompareString(a.Name, b.Name), cmp.Compare(a.ID, b.ID))

@@ -25,7 +25,7 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		for _, table := range []string{
 			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
-			"agencies", "observations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
+			"agencies", "observations", "metric_relations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
 			"providers", "service_areas", "municipalities", "sources",
 		} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
@@ -78,6 +78,16 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id)
 				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
 				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID)
+		}
+		// Formulas and relations point at other metrics, so they follow once every metric is in.
+		for _, m := range ds.Metrics {
+			if f := m.Formula; f != nil {
+				w.exec(`UPDATE metrics SET numerator_id = ?2, denominator_id = ?3, factor = ?4 WHERE id = ?1`,
+					m.ID, f.NumeratorID, f.DenominatorID, f.Factor)
+			}
+			for j, related := range m.RelatedIDs {
+				w.exec(`INSERT INTO metric_relations (metric_id, related_id, position) VALUES (?1, ?2, ?3)`, m.ID, related, j)
+			}
 		}
 		if w.err == nil {
 			w.err = insertObservations(ctx, tx, ds.Observations, stamp)

@@ -22,7 +22,7 @@ func (db *DB) Nodes(ctx context.Context, c *Catalog, ids []string) ([]any, error
 			observationIDs = append(observationIDs, id)
 		}
 	}
-	observations, err := db.ObservationsByID(ctx, observationIDs)
+	observations, err := db.ObservationsByID(ctx, c, observationIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -356,22 +356,11 @@ func observationCursorKeys(field ObservationOrderField, o *Observation, seq int6
 	return []string{o.UpdatedAt.UTC().Format(time.RFC3339Nano), s}
 }
 
-// Observation returns the observation with global ID id, or ErrNotFound.
-func (db *DB) Observation(ctx context.Context, id string) (*Observation, error) {
-	found, err := db.ObservationsByID(ctx, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	if o := found[id]; o != nil {
-		return o, nil
-	}
-	return nil, ErrNotFound
-}
-
-// ObservationsByID returns the observations with the given global IDs, in one statement. IDs that name
-// nothing are missing from the map.
-func (db *DB) ObservationsByID(ctx context.Context, ids []string) (map[string]*Observation, error) {
+// ObservationsByID returns the observations with the given global IDs, in one statement, computing
+// those of derived metrics from their formulas. IDs that name nothing are missing from the map.
+func (db *DB) ObservationsByID(ctx context.Context, c *Catalog, ids []string) (map[string]*Observation, error) {
 	type key struct{ Metric, Subject, Period string }
+	wanted := map[string]key{}
 	var keys []key
 	for _, id := range ids {
 		typ, k, err := ParseID(id)
@@ -389,7 +378,12 @@ func (db *DB) ObservationsByID(ctx context.Context, ids []string) (map[string]*O
 		if provider != nil {
 			subject = *provider
 		}
-		keys = append(keys, key{metric, subject, period})
+		wanted[id] = key{metric, subject, period}
+		if m := c.Metric(metric); m != nil && m.Formula != nil {
+			keys = append(keys, key{m.Formula.NumeratorID, subject, period}, key{m.Formula.DenominatorID, subject, period})
+		} else {
+			keys = append(keys, key{metric, subject, period})
+		}
 	}
 	found := map[string]*Observation{}
 	if len(keys) == 0 {
@@ -405,12 +399,33 @@ func (db *DB) ObservationsByID(ctx context.Context, ids []string) (map[string]*O
 		return nil, fmt.Errorf("query observations by ID: %w", err)
 	}
 	defer rows.Close()
+	stored := map[key]*Observation{}
 	for rows.Next() {
 		o, _, err := db.scanObservation(rows)
 		if err != nil {
 			return nil, err
 		}
-		found[o.ID()] = o
+		subject := o.MunicipalityCode
+		if o.ProviderID != nil {
+			subject = *o.ProviderID
+		}
+		stored[key{o.MetricID, subject, o.Period}] = o
 	}
-	return found, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for id, k := range wanted {
+		m := c.Metric(k.Metric)
+		if m == nil {
+			continue
+		}
+		o := stored[k]
+		if f := m.Formula; f != nil {
+			o = c.derive(m, stored[key{f.NumeratorID, k.Subject, k.Period}], stored[key{f.DenominatorID, k.Subject, k.Period}])
+		}
+		if o != nil {
+			found[id] = o
+		}
+	}
+	return found, nil
 }

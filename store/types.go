@@ -228,7 +228,21 @@ type Metric struct {
 	KoladaID      *string         `json:"koladaId,omitempty"`
 	Headline      bool            `json:"headline"`
 	SourceID      string          `json:"source"`
+	// RelatedIDs are the metrics to read alongside this one, such as a pass rate's dropout rate.
+	RelatedIDs []string `json:"related,omitempty"`
+	// Formula makes the metric derived: computed from two others when asked for, never stored.
+	Formula *Formula `json:"formula,omitempty"`
 }
+
+// Formula defines a derived metric as Numerator / Denominator × Factor, for the same subject and period.
+type Formula struct {
+	NumeratorID   string  `json:"numerator"`
+	DenominatorID string  `json:"denominator"`
+	Factor        float64 `json:"factor"`
+}
+
+// Derived reports whether the metric is computed from others.
+func (m *Metric) Derived() bool { return m.Formula != nil }
 
 // ObservationStatus says whether a figure is final.
 type ObservationStatus string
@@ -259,6 +273,9 @@ type Observation struct {
 	SourceID         string            `json:"source"`
 	Suppressed       bool              `json:"-"`
 	UpdatedAt        time.Time         `json:"-"`
+	// Derived marks a figure computed from others for a derived metric; it is not stored and has no ID
+	// that node() can find.
+	Derived bool `json:"-"`
 }
 
 // ID is the observation's global ID, built from what makes it unique: metric, subject and period.

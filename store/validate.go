@@ -94,10 +94,37 @@ func (ds *Dataset) Validate() error {
 		v.ref(m.ID, "serviceArea", m.ServiceAreaID)
 		v.ref(m.ID, "source", m.SourceID)
 		units[m.ID] = m.Unit
+		for _, related := range m.RelatedIDs {
+			if related == m.ID {
+				v.add("%s: a metric cannot be related to itself", m.ID)
+			}
+			v.ref(m.ID, "related metric", related)
+		}
+		if f := m.Formula; f != nil {
+			v.ref(m.ID, "formula numerator", f.NumeratorID)
+			v.ref(m.ID, "formula denominator", f.DenominatorID)
+			if f.Factor <= 0 {
+				v.add("%s: the formula's factor must be positive", m.ID)
+			}
+		}
+	}
+	derived := map[string]bool{}
+	for _, m := range ds.Metrics {
+		if m.Formula != nil {
+			derived[m.ID] = true
+		}
+	}
+	for _, m := range ds.Metrics {
+		if f := m.Formula; f != nil && (derived[f.NumeratorID] || derived[f.DenominatorID]) {
+			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+		}
 	}
 	observed := map[string]bool{}
 	for _, o := range ds.Observations {
 		id := o.ID()
+		if derived[o.MetricID] {
+			v.add("%s: %s is derived, computed from other metrics; its figures are not stored", id, o.MetricID)
+		}
 		if observed[id] {
 			v.add("%s: listed twice", id)
 		}
