@@ -1,7 +1,8 @@
 // Package seed holds the reference data set, kept as JSON files an analyst can read and a reviewer can
 // diff, and loads it into the store. facts.json holds what the source documents say; illustrative.json
 // holds the invented providers, prices and results that let the dashboard show something until real
-// results are published, each tied to a source marked illustrative.
+// results are published, each tied to a source marked illustrative. kolada/ holds reference values in
+// Kolada's own data format, read through the same importer as a real Kolada download.
 package seed
 
 import (
@@ -16,11 +17,15 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/jamforelse/api/kolada"
 	"github.com/jamforelse/api/store"
 )
 
-//go:embed data/*.json
+//go:embed data/*.json data/kolada/*.json
 var files embed.FS
+
+// koladaSource is the source of the reference values in data/kolada: invented, in Kolada's format.
+const koladaSource = "Source:illustrative-kolada"
 
 // Data returns the embedded seed data set, parsed and validated.
 func Data() (*store.Dataset, error) {
@@ -55,10 +60,34 @@ func Parse(fsys fs.FS) (*store.Dataset, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	if err := addKolada(fsys, all); err != nil {
+		return nil, err
+	}
 	if err := all.Validate(); err != nil {
 		return nil, err
 	}
 	return all, nil
+}
+
+// addKolada adds the reference values of every kolada/*.json file, mapped to the data set's metrics.
+func addKolada(fsys fs.FS, all *store.Dataset) error {
+	names, err := fs.Glob(fsys, "kolada/*.json")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return err
+		}
+		res, err := kolada.Parse(f, all.Metrics, koladaSource)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		all.Observations = append(all.Observations, res.Observations...)
+	}
+	return nil
 }
 
 // decode reads one seed file strictly: an unknown field is a mistake, not something to skip.

@@ -1,6 +1,8 @@
 // Command server runs the public comparison API: GraphQL at /graphql, GraphiQL at /, health at
 // /healthz. With no flags it listens on localhost:8080 and keeps its data in ./jamforelse.db, which it
 // creates, migrates and fills with the seed data on first start.
+//
+// `server import-kolada FILE…` reads reference figures in Kolada's data format into the database.
 package main
 
 import (
@@ -60,6 +62,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(args) > 1 && args[1] == "import-kolada" {
+		return importKolada(ctx, args[2:], getenv, stdout)
+	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil

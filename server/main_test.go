@@ -98,3 +98,20 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 		t.Error("-suppress-below 0 was accepted, want an error")
 	}
 }
+
+// TestImportKolada runs the import command twice on the Kolada fixture: the second run finds every
+// figure as it is.
+func TestImportKolada(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "kolada.db")
+	for i, want := range []string{"1 added, 3 corrected, 0 unchanged", "0 added, 0 corrected, 4 unchanged"} {
+		var out strings.Builder
+		err := run(t.Context(), []string{"server", "import-kolada", "-db", dbPath, "../kolada/testdata/kolada-v3.json"}, func(string) string { return "" }, &out)
+		if err != nil || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "skipped 1 figure(s) of N15033") {
+			t.Errorf("import %d: %v, output %q; want %q and the skipped KPI", i+1, err, out.String(), want)
+		}
+	}
+	err := run(t.Context(), []string{"server", "import-kolada", "-db", dbPath, "main_test.go"}, func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not a Kolada v3 data file") {
+		t.Errorf("importing a Go file = %v, want an error saying it is not a Kolada file", err)
+	}
+}

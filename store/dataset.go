@@ -173,7 +173,7 @@ func moneyOre(m *Money) *int64 {
 type ValidationError struct{ Problems []string }
 
 func (e *ValidationError) Error() string {
-	msg := fmt.Sprintf("%d problem(s) in the data set", len(e.Problems))
+	msg := fmt.Sprintf("%d problem(s) found", len(e.Problems))
 	for _, p := range e.Problems {
 		msg += "\n  " + p
 	}

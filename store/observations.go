@@ -89,16 +89,18 @@ func (db *DB) scanObservation(rows *sql.Rows) (*Observation, int64, error) {
 }
 
 // suppress applies the publication rule: a figure based on fewer individuals than the threshold is
-// withheld along with its sample size. The values for women and men are published only when both of
-// their own counts are known and large enough; if one were withheld, it could be worked out from the
-// total and the other.
+// withheld along with its sample size. The values for women and men are withheld when either group is
+// too small (one could be worked out from the total and the other), and when the figure has a sample
+// size but no counts for the two groups, since then their size is unknown. A figure with no counts at
+// all, such as official statistics taken from Kolada, is shown as its publisher shows it.
 func (db *DB) suppress(o *Observation) {
-	small := func(n *int) bool { return n == nil || *n < db.suppressBelow }
-	if o.SampleSize != nil && *o.SampleSize < db.suppressBelow {
+	small := func(n *int) bool { return n != nil && *n < db.suppressBelow }
+	if small(o.SampleSize) {
 		o.Suppressed = true
 		o.Value, o.SampleSize = nil, nil
 	}
-	if o.Suppressed || small(o.SampleSizeWomen) || small(o.SampleSizeMen) {
+	groupsUnknown := o.SampleSize != nil && (o.SampleSizeWomen == nil || o.SampleSizeMen == nil)
+	if o.Suppressed || small(o.SampleSizeWomen) || small(o.SampleSizeMen) || groupsUnknown {
 		o.ValueWomen, o.ValueMen = nil, nil
 	}
 	o.SampleSizeWomen, o.SampleSizeMen = nil, nil

@@ -157,6 +157,11 @@ func TestSuppress(t *testing.T) {
 			want: Observation{Value: f(70), SampleSize: n(30)},
 		},
 		{
+			name: "no counts at all (official statistics, suppressed at source): shown as published",
+			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60)},
+			want: Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60)},
+		},
+		{
 			name: "no sample size (a sum of kronor): published",
 			in:   Observation{Value: f(110000)},
 			want: Observation{Value: f(110000)},

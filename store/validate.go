@@ -121,34 +121,7 @@ func (ds *Dataset) Validate() error {
 	}
 	observed := map[string]bool{}
 	for _, o := range ds.Observations {
-		id := o.ID()
-		if derived[o.MetricID] {
-			v.add("%s: %s is derived, computed from other metrics; its figures are not stored", id, o.MetricID)
-		}
-		if observed[id] {
-			v.add("%s: listed twice", id)
-		}
-		observed[id] = true
-		v.ref(id, "metric", o.MetricID)
-		if o.ProviderID != nil {
-			v.ref(id, "provider", *o.ProviderID)
-		}
-		municipality(id, o.MunicipalityCode)
-		v.period(id, o.Period)
-		v.enum(id, "status", string(o.Status), "FINAL", "PRELIMINARY", "REVISED")
-		v.ref(id, "source", o.SourceID)
-		for _, n := range []*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen} {
-			if n != nil && *n < 0 {
-				v.add("%s: a sample size is negative", id)
-			}
-		}
-		if units[o.MetricID] == UnitPercent {
-			for _, x := range []*float64{o.Value, o.ValueWomen, o.ValueMen} {
-				if x != nil && (*x < 0 || *x > 100) {
-					v.add("%s: %v is not a percentage between 0 and 100", id, *x)
-				}
-			}
-		}
+		v.observation(o, observed, municipalities, units, derived)
 	}
 	for _, a := range ds.Agencies {
 		v.id("Agency", a.ID)
@@ -182,7 +155,46 @@ func (ds *Dataset) Validate() error {
 			v.ref(a.ID+" milestone", "source", m.SourceID)
 		}
 	}
-	// References are checked last, once every ID in the set is known.
+	return v.result()
+}
+
+// observation checks one figure: its references, period, status, sample sizes and, for a percentage,
+// that its values lie within 0–100.
+func (v *validator) observation(o *Observation, observed, municipalities map[string]bool, units map[string]MetricUnit, derived map[string]bool) {
+	id := o.ID()
+	if derived[o.MetricID] {
+		v.add("%s: %s is derived, computed from other metrics; its figures are not stored", id, o.MetricID)
+	}
+	if observed[id] {
+		v.add("%s: listed twice", id)
+	}
+	observed[id] = true
+	v.ref(id, "metric", o.MetricID)
+	if o.ProviderID != nil {
+		v.ref(id, "provider", *o.ProviderID)
+	}
+	if !municipalities[o.MunicipalityCode] {
+		v.add("%s: unknown municipality %q", id, o.MunicipalityCode)
+	}
+	v.period(id, o.Period)
+	v.enum(id, "status", string(o.Status), "FINAL", "PRELIMINARY", "REVISED")
+	v.ref(id, "source", o.SourceID)
+	for _, n := range []*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen} {
+		if n != nil && *n < 0 {
+			v.add("%s: a sample size is negative", id)
+		}
+	}
+	if units[o.MetricID] == UnitPercent {
+		for _, x := range []*float64{o.Value, o.ValueWomen, o.ValueMen} {
+			if x != nil && (*x < 0 || *x > 100) {
+				v.add("%s: %v is not a percentage between 0 and 100", id, *x)
+			}
+		}
+	}
+}
+
+// result checks the references gathered, once every ID is known, and reports every problem found.
+func (v *validator) result() error {
 	for _, r := range v.refs {
 		if !v.seen[r.id] {
 			v.add("%s: %s %q does not exist", r.owner, r.field, r.id)

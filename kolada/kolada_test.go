@@ -1,0 +1,164 @@
+package kolada_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jamforelse/api/kolada"
+	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/store"
+)
+
+const source = "Source:illustrative-kolada"
+
+func metrics(t *testing.T) []*store.Metric {
+	ds, err := seed.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds.Metrics
+}
+
+func parseFile(t *testing.T, path string) *kolada.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := kolada.Parse(f, metrics(t), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func f(v float64) *float64 { return &v }
+
+// TestParseMapsKPIsToMetrics: N18946 and N18952 become our SFI pass and dropout rates through
+// Metric.koladaId; the gender split follows; a KPI no metric names is counted and skipped.
+func TestParseMapsKPIsToMetrics(t *testing.T) {
+	res := parseFile(t, "testdata/kolada-v3.json")
+	saknas, prel := "Kolada-status: Saknas", "Kolada-status: Prel"
+	want := []*store.Observation{
+		{MetricID: "Metric:sfi-pass-rate", MunicipalityCode: "0183", Period: "2018", Value: f(61.5), ValueWomen: f(64), ValueMen: f(58.2), Status: store.StatusFinal, SourceID: source},
+		{MetricID: "Metric:sfi-pass-rate", MunicipalityCode: "0000", Period: "2018", Value: f(66.3), ValueWomen: f(68.1), ValueMen: f(63.9), Status: store.StatusFinal, SourceID: source},
+		{MetricID: "Metric:sfi-dropout-rate", MunicipalityCode: "0183", Period: "2020", Note: &saknas, Status: store.StatusFinal, SourceID: source},
+		{MetricID: "Metric:sfi-dropout-rate", MunicipalityCode: "0183", Period: "2019", Value: f(19.4), Note: &prel, Status: store.StatusPreliminary, SourceID: source},
+	}
+	if diff := cmp.Diff(want, res.Observations); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"N15033": 1}, res.Unmapped); diff != "" {
+		t.Errorf("unmapped KPIs (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseRefusesMalformedFiles(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"not JSON", `{"values": [`, "not a Kolada v3 data file"},
+		{"no values list", `{"data": []}`, "not a Kolada v3 data file"},
+		{"unknown field", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 2018, "colour": 1, "values": []}]}`, `unknown field "colour"`},
+		{"period not a year", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 201, "values": []}]}`, `values[0]: period "201" is not a year`},
+		{"unknown gender", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 2018, "values": [{"gender": "X", "value": 1}]}]}`, `values[0]: gender "X" is not T, K or M`},
+		{"share over 100", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 2018, "values": [{"gender": "T", "value": 120}]}]}`, "120 is not a percentage"},
+		{"no kpi", `{"values": [{"municipality": "0183", "period": 2018, "values": []}]}`, "values[0]: no kpi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := kolada.Parse(strings.NewReader(tt.file), metrics(t), source)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%s) = %v, want an error containing %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+func seededDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "kolada.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := seed.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// referenceValue reads the whole municipality's figure for a metric and period through the store.
+func referenceValue(t *testing.T, db *store.DB, metric, code, period string) (*float64, int64) {
+	t.Helper()
+	c, err := db.Catalog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := db.ObservationsByID(t.Context(), c, []string{store.ObservationID(metric, nil, code, period)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := found[store.ObservationID(metric, nil, code, period)]; o != nil {
+		return o.Value, c.Info.Version
+	}
+	return nil, c.Info.Version
+}
+
+// TestImportIsIdempotent loads the fixture twice: the first import adds and corrects figures, the
+// second finds them all as they are and changes nothing, not even the data version.
+func TestImportIsIdempotent(t *testing.T) {
+	db := seededDB(t)
+	obs := parseFile(t, "testdata/kolada-v3.json").Observations
+	first, err := db.ImportObservations(t.Context(), obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The seed already has 0183's and 0000's 2018 pass rates and 0183's 2019 dropout rate, with other
+	// values (3 changed); 0183's 2020 dropout rate is new (1 added).
+	if want := (store.ImportResult{Added: 1, Changed: 3}); first != want {
+		t.Errorf("first import = %+v, want %+v", first, want)
+	}
+	value, version := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
+	if value == nil || *value != 61.5 {
+		t.Errorf("after the first import, 0183's 2018 pass rate = %v, want 61.5", value)
+	}
+	second, err := db.ImportObservations(t.Context(), parseFile(t, "testdata/kolada-v3.json").Observations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.ImportResult{Unchanged: 4}); second != want {
+		t.Errorf("second import = %+v, want %+v", second, want)
+	}
+	if _, again := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018"); again != version {
+		t.Errorf("the second import moved the data version from %d to %d", version, again)
+	}
+}
+
+// TestImportOfABadFileChangesNothing: a file with a good figure and one for an unknown municipality
+// is refused whole, naming the problem, and the stored figures stay as they were.
+func TestImportOfABadFileChangesNothing(t *testing.T) {
+	db := seededDB(t)
+	before, version := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
+	file := `{"values": [
+		{"kpi": "N18946", "municipality": "0183", "period": 2018, "values": [{"gender": "T", "value": 10.0}]},
+		{"kpi": "N18946", "municipality": "9999", "period": 2018, "values": [{"gender": "T", "value": 50.0}]}
+	]}`
+	res, err := kolada.Parse(strings.NewReader(file), metrics(t), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ImportObservations(t.Context(), res.Observations)
+	var v *store.ValidationError
+	if !errors.As(err, &v) || !strings.Contains(err.Error(), `unknown municipality "9999"`) {
+		t.Fatalf("import = %v, want a ValidationError naming municipality 9999", err)
+	}
+	after, again := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
+	if *after != *before || again != version {
+		t.Errorf("after a refused import: value %v → %v, version %d → %d; want both unchanged", *before, *after, version, again)
+	}
+}
