@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
 	Query() QueryResolver
+	SearchHit() SearchHitResolver
 	ServiceArea() ServiceAreaResolver
 	TargetGroup() TargetGroupResolver
 }
@@ -79,6 +80,7 @@ type ComplexityRoot struct {
 		Scheme       func(childComplexity int) int
 		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 		ValidUntil   func(childComplexity int) int
 	}
 
@@ -97,6 +99,7 @@ type ComplexityRoot struct {
 		ServiceArea      func(childComplexity int) int
 		Source           func(childComplexity int) int
 		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	Comparison struct {
@@ -178,6 +181,23 @@ type ComplexityRoot struct {
 		Title                    func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 		Version                  func(childComplexity int) int
+	}
+
+	Deletion struct {
+		DeletedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	DeletionConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DeletionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Metric struct {
@@ -287,6 +307,7 @@ type ComplexityRoot struct {
 		Items        func(childComplexity int) int
 		Scheme       func(childComplexity int) int
 		Source       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 		ValidFrom    func(childComplexity int) int
 		ValidTo      func(childComplexity int) int
 	}
@@ -304,6 +325,7 @@ type ComplexityRoot struct {
 		Series             func(childComplexity int, metric string) int
 		ServiceAreas       func(childComplexity int) int
 		Source             func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
 		Website            func(childComplexity int) int
 	}
 
@@ -325,6 +347,7 @@ type ComplexityRoot struct {
 		Comparison               func(childComplexity int, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) int
 		CoordinationAssociations func(childComplexity int) int
 		Dataset                  func(childComplexity int) int
+		Deletions                func(childComplexity int, since *time.Time, first *int, after *string) int
 		Metrics                  func(childComplexity int, serviceArea *string) int
 		Municipalities           func(childComplexity int) int
 		Municipality             func(childComplexity int, code string) int
@@ -332,8 +355,15 @@ type ComplexityRoot struct {
 		Nodes                    func(childComplexity int, ids []string) int
 		Observations             func(childComplexity int, filter *store.ObservationFilter, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) int
 		Providers                func(childComplexity int, filter *store.ProviderFilter, orderBy *store.ProviderOrder, first *int, after *string, last *int, before *string) int
+		Search                   func(childComplexity int, text string, first *int) int
 		ServiceAreas             func(childComplexity int) int
 		Sources                  func(childComplexity int) int
+	}
+
+	SearchHit struct {
+		Node    func(childComplexity int) int
+		Score   func(childComplexity int) int
+		Snippet func(childComplexity int) int
 	}
 
 	ServiceArea struct {
@@ -464,7 +494,12 @@ type QueryResolver interface {
 	Agencies(ctx context.Context) ([]*store.Agency, error)
 	CoordinationAssociations(ctx context.Context) ([]*store.Association, error)
 	Sources(ctx context.Context) ([]*store.Source, error)
+	Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error)
+	Search(ctx context.Context, text string, first *int) ([]*store.SearchHit, error)
 	Comparison(ctx context.Context, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) (*store.Comparison, error)
+}
+type SearchHitResolver interface {
+	Node(ctx context.Context, obj *store.SearchHit) (Node, error)
 }
 type ServiceAreaResolver interface {
 	ProviderCount(ctx context.Context, obj *store.ServiceArea) (int, error)
@@ -623,6 +658,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.Status(childComplexity), true
+	case "Authorisation.updatedAt":
+		if e.ComplexityRoot.Authorisation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Authorisation.UpdatedAt(childComplexity), true
 	case "Authorisation.validUntil":
 		if e.ComplexityRoot.Authorisation.ValidUntil == nil {
 			break
@@ -714,6 +755,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthorisationScheme.Status(childComplexity), true
+	case "AuthorisationScheme.updatedAt":
+		if e.ComplexityRoot.AuthorisationScheme.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationScheme.UpdatedAt(childComplexity), true
 
 	case "Comparison.containsIllustrativeData":
 		if e.ComplexityRoot.Comparison.ContainsIllustrativeData == nil {
@@ -1081,6 +1128,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Version(childComplexity), true
+
+	case "Deletion.deletedAt":
+		if e.ComplexityRoot.Deletion.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deletion.DeletedAt(childComplexity), true
+	case "Deletion.id":
+		if e.ComplexityRoot.Deletion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deletion.ID(childComplexity), true
+	case "Deletion.type":
+		if e.ComplexityRoot.Deletion.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Deletion.Type(childComplexity), true
+
+	case "DeletionConnection.edges":
+		if e.ComplexityRoot.DeletionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletionConnection.Edges(childComplexity), true
+	case "DeletionConnection.nodes":
+		if e.ComplexityRoot.DeletionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletionConnection.Nodes(childComplexity), true
+	case "DeletionConnection.pageInfo":
+		if e.ComplexityRoot.DeletionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletionConnection.PageInfo(childComplexity), true
+
+	case "DeletionEdge.cursor":
+		if e.ComplexityRoot.DeletionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletionEdge.Cursor(childComplexity), true
+	case "DeletionEdge.node":
+		if e.ComplexityRoot.DeletionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletionEdge.Node(childComplexity), true
 
 	case "Metric.definition":
 		if e.ComplexityRoot.Metric.Definition == nil {
@@ -1531,6 +1629,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceList.Source(childComplexity), true
+	case "PriceList.updatedAt":
+		if e.ComplexityRoot.PriceList.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceList.UpdatedAt(childComplexity), true
 	case "PriceList.validFrom":
 		if e.ComplexityRoot.PriceList.ValidFrom == nil {
 			break
@@ -1626,6 +1730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Provider.Source(childComplexity), true
+	case "Provider.updatedAt":
+		if e.ComplexityRoot.Provider.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Provider.UpdatedAt(childComplexity), true
 	case "Provider.website":
 		if e.ComplexityRoot.Provider.Website == nil {
 			break
@@ -1711,6 +1821,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Dataset(childComplexity), true
+	case "Query.deletions":
+		if e.ComplexityRoot.Query.Deletions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deletions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deletions(childComplexity, args["since"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.metrics":
 		if e.ComplexityRoot.Query.Metrics == nil {
@@ -1784,6 +1905,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Providers(childComplexity, args["filter"].(*store.ProviderFilter), args["orderBy"].(*store.ProviderOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["first"].(*int)), true
 	case "Query.serviceAreas":
 		if e.ComplexityRoot.Query.ServiceAreas == nil {
 			break
@@ -1796,6 +1928,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
+
+	case "SearchHit.node":
+		if e.ComplexityRoot.SearchHit.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Node(childComplexity), true
+	case "SearchHit.score":
+		if e.ComplexityRoot.SearchHit.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Score(childComplexity), true
+	case "SearchHit.snippet":
+		if e.ComplexityRoot.SearchHit.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Snippet(childComplexity), true
 
 	case "ServiceArea.authorisationSchemes":
 		if e.ComplexityRoot.ServiceArea.AuthorisationSchemes == nil {
@@ -2111,6 +2262,32 @@ type Query {
   sources: [Source!]!
 
   """
+  Objects deleted since a time, oldest first: with ` + "`" + `observations(filter: {updatedSince})` + "`" + `, what a
+  mirror needs to stay an exact copy. Pages go forwards only; at most 1,000 a page, 100 by default.
+  """
+  deletions(
+    "Only deletions after this time (not at it), as for ` + "`" + `updatedSince` + "`" + `; without it, every deletion."
+    since: DateTime
+    "How many deletions from the start (or after the cursor ` + "`" + `after` + "`" + `), at most 1,000."
+    first: Int
+    "A cursor from an earlier page: the page starts after it."
+    after: String
+  ): DeletionConnection!
+
+  """
+  Find providers, metrics, service areas, agencies, coordination associations, sources and
+  municipalities by name or description. Case and accents do not matter ("sodertalje" finds
+  "Södertälje"), every word must match, and a word may be the start of a longer one. Best matches
+  first; matches in names rank above matches in descriptions.
+  """
+  search(
+    "The words to look for."
+    text: String!
+    "How many hits to return, 1 to 50."
+    first: Int = 10
+  ): [SearchHit!]!
+
+  """
   The comparison page: every provider active in one service area and period side by side, with one cell
   per metric, ranks, summaries per operating form, and the municipality's and the country's figures as
   references. Figures based on too few individuals are suppressed, never ranked and never summarised.
@@ -2326,6 +2503,8 @@ type Provider implements Node {
   source: Source!
   "True when this provider is invented for demonstration and does not exist."
   illustrative: Boolean!
+  "When this was last added or changed in this data set."
+  updatedAt: DateTime!
 }
 
 "Which providers to list. Fields left out match every provider."
@@ -2444,6 +2623,8 @@ type AuthorisationScheme implements Node {
   authorisations: [Authorisation!]!
   "Where the facts about the scheme come from."
   source: Source!
+  "When this was last added or changed in this data set."
+  updatedAt: DateTime!
 }
 
 """
@@ -2467,6 +2648,8 @@ type PriceList implements Node {
   source: Source!
   "True when the amounts are invented for demonstration."
   illustrative: Boolean!
+  "When this was last added or changed in this data set."
+  updatedAt: DateTime!
 }
 
 "One price in a price list."
@@ -2551,6 +2734,8 @@ type Authorisation implements Node {
   source: Source!
   "True when this authorisation is invented for demonstration."
   illustrative: Boolean!
+  "When this was last added or changed in this data set."
+  updatedAt: DateTime!
 }
 
 "What a metric's value is measured in."
@@ -2707,7 +2892,11 @@ type Observation implements Node {
 
 "Which observations to list. Fields left out match every observation."
 input ObservationFilter {
-  "Only observations changed at or after this time: the way to sync incrementally."
+  """
+  Only observations added or changed after this time (not at it): the way to sync incrementally. Pass
+  the ` + "`" + `dataset.updatedAt` + "`" + ` read just before the previous sync began; every write is stamped later than
+  the one before, so nothing is missed or fetched twice.
+  """
   updatedSince: DateTime
   "Only observations of these metrics (their IDs)."
   metrics: [ID!]
@@ -2999,6 +3188,44 @@ type ComparisonReference {
   "Where the figure comes from, for example Kolada."
   source: Source!
 }
+
+"An object that was deleted from the data set: a mirror should delete it too."
+type Deletion {
+  "The global ID the object had."
+  id: ID!
+  "The object's type, for example ` + "`" + `Observation` + "`" + `."
+  type: String!
+  "When it was deleted."
+  deletedAt: DateTime!
+}
+
+"A page of deletions, oldest first."
+type DeletionConnection {
+  "The deletions on this page, each with its cursor."
+  edges: [DeletionEdge!]!
+  "The deletions on this page, without cursors."
+  nodes: [Deletion!]!
+  "Whether more deletions follow, and the cursor to fetch them."
+  pageInfo: PageInfo!
+}
+
+"A deletion on a page, with the cursor that marks its place."
+type DeletionEdge {
+  "An opaque marker of this place in the list; pass it as ` + "`" + `after` + "`" + ` to page from here."
+  cursor: String!
+  "The deletion."
+  node: Deletion!
+}
+
+"An object found by a search."
+type SearchHit {
+  "The object found."
+  node: Node!
+  "How well it matches; higher is better. Scores compare hits of one search, not of different searches."
+  score: Float!
+  "The part of the name or description that matched, shortened."
+  snippet: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3065,6 +3292,8 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_source(ctx, field)
 	case "illustrative":
 		return ec.fieldContext_Authorisation_illustrative(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Authorisation_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Authorisation", field.Name)
 }
@@ -3099,6 +3328,8 @@ func (ec *executionContext) childFields_AuthorisationScheme(ctx context.Context,
 		return ec.fieldContext_AuthorisationScheme_authorisations(ctx, field)
 	case "source":
 		return ec.fieldContext_AuthorisationScheme_source(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AuthorisationScheme_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthorisationScheme", field.Name)
 }
@@ -3263,6 +3494,40 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_sources(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
+}
+
+func (ec *executionContext) childFields_Deletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Deletion_id(ctx, field)
+	case "type":
+		return ec.fieldContext_Deletion_type(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Deletion_deletedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Deletion", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeletionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DeletionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeletionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DeletionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DeletionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3483,6 +3748,8 @@ func (ec *executionContext) childFields_PriceList(ctx context.Context, field gra
 		return ec.fieldContext_PriceList_source(ctx, field)
 	case "illustrative":
 		return ec.fieldContext_PriceList_illustrative(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PriceList_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceList", field.Name)
 }
@@ -3515,6 +3782,8 @@ func (ec *executionContext) childFields_Provider(ctx context.Context, field grap
 		return ec.fieldContext_Provider_source(ctx, field)
 	case "illustrative":
 		return ec.fieldContext_Provider_illustrative(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Provider_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Provider", field.Name)
 }
@@ -3541,6 +3810,18 @@ func (ec *executionContext) childFields_ProviderEdge(ctx context.Context, field 
 		return ec.fieldContext_ProviderEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProviderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SearchHit_node(ctx, field)
+	case "score":
+		return ec.fieldContext_SearchHit_score(ctx, field)
+	case "snippet":
+		return ec.fieldContext_SearchHit_snippet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceArea(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3879,6 +4160,36 @@ func (ec *executionContext) field_Query_comparison_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_deletions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4040,6 +4351,28 @@ func (ec *executionContext) field_Query_providers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -4704,6 +5037,29 @@ func (ec *executionContext) fieldContext_Authorisation_illustrative(_ context.Co
 	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Authorisation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Authorisation_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Authorisation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _AuthorisationScheme_id(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5078,6 +5434,29 @@ func (ec *executionContext) fieldContext_AuthorisationScheme_source(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AuthorisationScheme_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationScheme_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationScheme_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationScheme", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Comparison_serviceArea(ctx context.Context, field graphql.CollectedField, obj *store.Comparison) (ret graphql.Marshaler) {
@@ -6653,6 +7032,226 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Deletion_id(ctx context.Context, field graphql.CollectedField, obj *store.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deletion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deletion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Deletion_type(ctx context.Context, field graphql.CollectedField, obj *store.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deletion_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deletion_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deletion", field, false, false, "String")
+}
+
+func (ec *executionContext) _Deletion_deletedAt(ctx context.Context, field graphql.CollectedField, obj *store.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deletion_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deletion_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deletion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DeletionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *store.DeletionPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.DeletionEdge) graphql.Marshaler {
+			return ec.marshalNDeletionEdge2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *store.DeletionPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Deletion) graphql.Marshaler {
+			return ec.marshalNDeletion2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletionConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deletion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *store.DeletionPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *store.DeletionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeletionEdge_node(ctx context.Context, field graphql.CollectedField, obj *store.DeletionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Deletion) graphql.Marshaler {
+			return ec.marshalNDeletion2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deletion(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8608,6 +9207,29 @@ func (ec *executionContext) fieldContext_PriceList_illustrative(_ context.Contex
 	return graphql.NewScalarFieldContext("PriceList", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _PriceList_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.PriceList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceList_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceList_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Provider_id(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9006,6 +9628,29 @@ func (ec *executionContext) _Provider_illustrative(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Provider_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Provider", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Provider_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Provider_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Provider_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Provider", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ProviderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *store.ProviderPage) (ret graphql.Marshaler) {
@@ -9682,6 +10327,94 @@ func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deletions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deletions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Deletions(ctx, fc.Args["since"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.DeletionPage) graphql.Marshaler {
+			return ec.marshalNDeletionConnection2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deletions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deletions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.SearchHit) graphql.Marshaler {
+			return ec.marshalNSearchHit2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSearchHitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchHit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_comparison(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9800,6 +10533,84 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SearchHit_node(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SearchHit().Node(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Node) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SearchHit_snippet(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_snippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snippet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
 }
 
 func (ec *executionContext) _ServiceArea_id(ctx context.Context, field graphql.CollectedField, obj *store.ServiceArea) (ret graphql.Marshaler) {
@@ -11953,6 +12764,11 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Authorisation_illustrative(ctx, field, obj)
 				})
+		case "updatedAt":
+			out.Values[i] = ec._Authorisation_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12057,6 +12873,11 @@ func (ec *executionContext) _AuthorisationScheme(ctx context.Context, sel ast.Se
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuthorisationScheme_source(ctx, field, obj)
 				})
+		case "updatedAt":
+			out.Values[i] = ec._AuthorisationScheme_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12558,6 +13379,130 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dataset_sources(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletionImplementors = []string{"Deletion"}
+
+func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet, obj *store.Deletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Deletion")
+		case "id":
+			out.Values[i] = ec._Deletion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Deletion_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletedAt":
+			out.Values[i] = ec._Deletion_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletionConnectionImplementors = []string{"DeletionConnection"}
+
+func (ec *executionContext) _DeletionConnection(ctx context.Context, sel ast.SelectionSet, obj *store.DeletionPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletionConnection")
+		case "edges":
+			out.Values[i] = ec._DeletionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DeletionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DeletionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletionEdgeImplementors = []string{"DeletionEdge"}
+
+func (ec *executionContext) _DeletionEdge(ctx context.Context, sel ast.SelectionSet, obj *store.DeletionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletionEdge")
+		case "cursor":
+			out.Values[i] = ec._DeletionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DeletionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13285,6 +14230,11 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PriceList_illustrative(ctx, field, obj)
 				})
+		case "updatedAt":
+			out.Values[i] = ec._PriceList_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13385,6 +14335,11 @@ func (ec *executionContext) _Provider(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Provider_illustrative(ctx, field, obj)
 				})
+		case "updatedAt":
+			out.Values[i] = ec._Provider_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13585,6 +14540,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "deletions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deletions(ctx, field)
+				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
 		case "comparison":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13602,6 +14569,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchHitImplementors = []string{"SearchHit"}
+
+func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *store.SearchHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchHit")
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SearchHit_node(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._SearchHit_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "snippet":
+			out.Values[i] = ec._SearchHit_snippet(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -14578,6 +15589,58 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) marshalNDeletion2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Deletion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeletion2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeletion2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletion(ctx context.Context, sel ast.SelectionSet, v *store.Deletion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Deletion!")
+		return graphql.Null
+	}
+	return ec._Deletion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeletionConnection2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionPage(ctx context.Context, sel ast.SelectionSet, v *store.DeletionPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeletionConnection!")
+		return graphql.Null
+	}
+	return ec._DeletionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeletionEdge2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionEdge(ctx context.Context, sel ast.SelectionSet, v store.DeletionEdge) graphql.Marshaler {
+	return ec._DeletionEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeletionEdge2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []store.DeletionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeletionEdge2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14831,6 +15894,14 @@ func (ec *executionContext) marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 		return graphql.Null
 	}
 	return ec._Municipality(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Node!")
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {
@@ -15270,6 +16341,30 @@ var (
 		store.SchemeEnded:    "ENDED",
 	}
 )
+
+func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.SearchHit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchHit2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSearchHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v *store.SearchHit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchHit!")
+		return graphql.Null
+	}
+	return ec._SearchHit(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNServiceArea2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐServiceAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ServiceArea) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {

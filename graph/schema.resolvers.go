@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/jamforelse/api/store"
 )
@@ -329,6 +330,16 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*store.Source, error) {
 	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Sources)
 }
 
+// Deletions is the resolver for the deletions field.
+func (r *queryResolver) Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error) {
+	return r.db.Deletions(ctx, since, first, after)
+}
+
+// Search is the resolver for the search field.
+func (r *queryResolver) Search(ctx context.Context, text string, first *int) ([]*store.SearchHit, error) {
+	return r.db.Search(ctx, text, deref(first))
+}
+
 // Comparison is the resolver for the comparison field.
 func (r *queryResolver) Comparison(ctx context.Context, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) (*store.Comparison, error) {
 	c, err := r.catalog(ctx)
@@ -338,6 +349,11 @@ func (r *queryResolver) Comparison(ctx context.Context, serviceArea string, peri
 	return r.db.Comparison(ctx, c, store.ComparisonArgs{
 		ServiceArea: serviceArea, Period: period, Metrics: metrics, OperatingForms: operatingForms, Municipality: deref(municipality),
 	})
+}
+
+// Node is the resolver for the node field.
+func (r *searchHitResolver) Node(ctx context.Context, obj *store.SearchHit) (Node, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) Node { return c.Object(obj.ID) })
 }
 
 // ProviderCount is the resolver for the providerCount field.
@@ -418,6 +434,9 @@ func (r *Resolver) Provider() ProviderResolver { return &providerResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// SearchHit returns SearchHitResolver implementation.
+func (r *Resolver) SearchHit() SearchHitResolver { return &searchHitResolver{r} }
+
 // ServiceArea returns ServiceAreaResolver implementation.
 func (r *Resolver) ServiceArea() ServiceAreaResolver { return &serviceAreaResolver{r} }
 
@@ -439,6 +458,7 @@ type (
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }
+	searchHitResolver               struct{ *Resolver }
 	serviceAreaResolver             struct{ *Resolver }
 	targetGroupResolver             struct{ *Resolver }
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 )
 
 // IsEmpty reports whether no data set has been loaded yet, so a new server knows to seed itself.
@@ -20,9 +19,13 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 	if err := ds.Validate(); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	stamp := now.Format(time.RFC3339Nano)
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(tx *sql.Tx, stamp string) error {
+		// Observations that will not come back get tombstones, so mirrors delete them too.
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS replaced (id TEXT NOT NULL);
+			DELETE FROM temp.replaced;
+			INSERT INTO temp.replaced SELECT `+observationIDExpr+` FROM observations`); err != nil {
+			return err
+		}
 		for _, table := range []string{
 			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
 			"agencies", "observations", "metric_relations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
@@ -35,9 +38,8 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		w := writer{ctx: ctx, tx: tx}
 		info := ds.Info
 		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at)
-			VALUES (1, ?1, ?2, ?3, ?4, ?5, 1, ?6)
-			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4,
-				license_url = ?5, version = version + 1, updated_at = ?6`,
+			VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)
+			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4, license_url = ?5`,
 			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp)
 		for _, s := range ds.Sources {
 			w.exec(`INSERT INTO sources (id, title, publisher, author, url, published_on, published_on_precision, illustrative, description)
@@ -117,6 +119,10 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID)
 			}
 		}
+		w.exec(`INSERT INTO tombstones (id, type, deleted_at)
+			SELECT id, 'Observation', ?1 FROM temp.replaced
+			WHERE id NOT IN (SELECT `+observationIDExpr+` FROM observations)`, stamp)
+		w.exec(`DELETE FROM tombstones WHERE id IN (SELECT ` + observationIDExpr + ` FROM observations)`)
 		return w.err
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 )
 
 // ImportResult says what an import changed.
@@ -25,8 +24,7 @@ func (db *DB) ImportObservations(ctx context.Context, obs []*Observation) (Impor
 	if err := c.checkObservations(obs); err != nil {
 		return res, err
 	}
-	stamp := time.Now().UTC().Format(time.RFC3339Nano)
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(tx *sql.Tx, stamp string) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,
 				value, value_women, value_men, sample_size, sample_size_women, sample_size_men, status, note, source_id, updated_at)
 			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
@@ -66,9 +64,10 @@ func (db *DB) ImportObservations(ctx context.Context, obs []*Observation) (Impor
 			}
 		}
 		if res.Added+res.Changed == 0 {
-			return nil
+			return errUnchanged
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp)
+		// A figure that comes back is no longer deleted.
+		_, err = tx.ExecContext(ctx, `DELETE FROM tombstones WHERE id IN (SELECT `+observationIDExpr+` FROM observations WHERE updated_at = ?1)`, stamp)
 		return err
 	})
 	if err != nil {

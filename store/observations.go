@@ -116,7 +116,7 @@ func observationQuery(f ObservationFilter) (where string, args []any, err error)
 		clauses = append(clauses, strings.ReplaceAll(clause, "?", "?"+strconv.Itoa(len(args))))
 	}
 	if f.UpdatedSince != nil {
-		add(`o.updated_at >= ?`, f.UpdatedSince.UTC().Format(time.RFC3339Nano))
+		add(`o.updated_at > ?`, f.UpdatedSince.UTC().Format(time.RFC3339Nano))
 	}
 	if f.Metrics != nil {
 		for _, id := range f.Metrics {
