@@ -39,6 +39,9 @@ func NewHandler(db *store.DB, logger *slog.Logger) http.Handler {
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.SetParserTokenLimit(parserTokenLimit)
 	h.Use(extension.Introspection{})
+	// Automatic persisted queries: a client may send a query's SHA-256 instead of its text, which keeps
+	// GET URLs short and cacheable.
+	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
 	h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withCatalogHolder(ctx))
 	})

@@ -29,7 +29,9 @@ func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 
 // addRoutes lists the entire HTTP API.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB) {
-	mux.Handle("/graphql", graph.NewHandler(db, logger))
+	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger)))
+	mux.Handle("GET /export/{file}", handleExport(logger, db))
+	mux.Handle("GET /dataset.jsonld", handleDatasetJSONLD(logger, db))
 	mux.Handle("GET /healthz", handleHealthz(db))
 	ui := graphiql.Handler()
 	mux.Handle("GET /{$}", ui)

@@ -8,13 +8,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
 
-func newTestServer(t *testing.T, cfg config) (*httptest.Server, *strings.Builder) {
+func newTestServer(t *testing.T, cfg config) (*httptest.Server, *syncBuffer) {
 	t.Helper()
 	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
 	if err != nil {
@@ -24,7 +25,33 @@ func newTestServer(t *testing.T, cfg config) (*httptest.Server, *strings.Builder
 	if err := seed.Load(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	var log strings.Builder
+	return newTestServerWith(t, db, cfg)
+}
+
+func newTestServerFor(t *testing.T, db *store.DB) (*httptest.Server, *syncBuffer) {
+	return newTestServerWith(t, db, config{corsOrigins: []string{"*"}})
+}
+
+// syncBuffer is a log that the server's goroutines write while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newTestServerWith(t *testing.T, db *store.DB, cfg config) (*httptest.Server, *syncBuffer) {
+	var log syncBuffer
 	srv := httptest.NewServer(newServer(slog.New(slog.NewJSONHandler(&log, nil)), db, cfg))
 	t.Cleanup(srv.Close)
 	return srv, &log

@@ -362,6 +362,7 @@ func (c *Catalog) Agency(id string) *Agency                        { return look
 func (c *Catalog) Association(id string) *Association              { return lookup[Association](c, id) }
 func (c *Catalog) Municipality(code string) *Municipality          { return c.municipalityByCode[code] }
 func (c *Catalog) Sources() []*Source                              { return c.sources }
+func (c *Catalog) AllProviders() []*Provider                       { return c.providers }
 func (c *Catalog) Municipalities() []*Municipality                 { return c.municipalities }
 func (c *Catalog) ServiceAreas() []*ServiceArea                    { return c.serviceAreas }
 func (c *Catalog) Agencies() []*Agency                             { return c.agencies }

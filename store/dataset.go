@@ -127,25 +127,35 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 	})
 }
 
+// insertObservation adds one observation; execInsertObservation fills it in.
+const insertObservation = `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,
+		value, value_women, value_men, sample_size, sample_size_women, sample_size_men, status, note, source_id, updated_at)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`
+
+func execInsertObservation(ctx context.Context, stmt *sql.Stmt, o *Observation, stamp string) error {
+	p, err := ParsePeriod(o.Period)
+	if err != nil {
+		return err
+	}
+	_, err = stmt.ExecContext(ctx, o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, p.Start, p.End,
+		o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen, o.Status, o.Note, o.SourceID, stamp)
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", o.ID(), err)
+	}
+	return nil
+}
+
 // insertObservations writes observations through one prepared statement: a national data set has
 // millions of them.
 func insertObservations(ctx context.Context, tx *sql.Tx, obs []*Observation, stamp string) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,
-			value, value_women, value_men, sample_size, sample_size_women, sample_size_men, status, note, source_id, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)`)
+	stmt, err := tx.PrepareContext(ctx, insertObservation)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, o := range obs {
-		p, err := ParsePeriod(o.Period)
-		if err != nil {
+		if err := execInsertObservation(ctx, stmt, o, stamp); err != nil {
 			return err
-		}
-		_, err = stmt.ExecContext(ctx, o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, p.Start, p.End,
-			o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen, o.Status, o.Note, o.SourceID, stamp)
-		if err != nil {
-			return fmt.Errorf("insert %s: %w", o.ID(), err)
 		}
 	}
 	return nil

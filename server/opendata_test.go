@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/store"
+)
+
+func fetch(t *testing.T, method, url string, header map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestExportCSVParsesBackToTheSameValues: the observations CSV is RFC 4180 with a header row, and
+// parsed with encoding/csv it holds exactly the figures the API gives, suppressed ones included as
+// empty values.
+func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
+	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	resp, body := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv; charset=utf-8") {
+		t.Fatalf("GET /export/observations.csv = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(resp.Header.Get("Link"), `rel="license"`) && !strings.Contains(strings.Join(resp.Header.Values("Link"), ","), `rel="license"`) {
+		t.Errorf("the export does not name its licence: Link = %v", resp.Header.Values("Link"))
+	}
+	records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("encoding/csv cannot read the export: %v", err)
+	}
+	header := records[0]
+	col := map[string]int{}
+	for i, name := range header {
+		col[name] = i
+	}
+
+	// The same figures through GraphQL.
+	_, answer := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"},
+		`{"query":"{ observations(first: 1000) { totalCount nodes { id value valueWomen sampleSize suppressed illustrative source { id } } } }"}`)
+	var got struct {
+		Data struct {
+			Observations struct {
+				TotalCount int
+				Nodes      []struct {
+					ID           string
+					Value        *float64
+					ValueWomen   *float64
+					SampleSize   *int
+					Suppressed   bool
+					Illustrative bool
+					Source       struct{ ID string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(answer), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(records)-1 != got.Data.Observations.TotalCount {
+		t.Fatalf("the CSV has %d rows, the API %d observations", len(records)-1, got.Data.Observations.TotalCount)
+	}
+	byID := map[string][]string{}
+	for _, r := range records[1:] {
+		byID[r[col["id"]]] = r
+	}
+	num := func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', -1, 64)
+	}
+	suppressed := 0
+	for _, o := range got.Data.Observations.Nodes {
+		r := byID[o.ID]
+		if r == nil {
+			t.Errorf("%s is missing from the CSV", o.ID)
+			continue
+		}
+		size := ""
+		if o.SampleSize != nil {
+			size = strconv.Itoa(*o.SampleSize)
+		}
+		want := []string{num(o.Value), num(o.ValueWomen), size, strconv.FormatBool(o.Suppressed), strconv.FormatBool(o.Illustrative), o.Source.ID}
+		gotRow := []string{r[col["value"]], r[col["value_women"]], r[col["sample_size"]], r[col["suppressed"]], r[col["illustrative"]], r[col["source_id"]]}
+		if strings.Join(want, "|") != strings.Join(gotRow, "|") {
+			t.Errorf("%s: CSV %v, API %v", o.ID, gotRow, want)
+		}
+		if o.Suppressed {
+			suppressed++
+		}
+	}
+	if suppressed == 0 {
+		t.Error("no suppressed figure was compared; the seed data has some")
+	}
+}
+
+func TestExportEveryTableInBothFormats(t *testing.T) {
+	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	for _, table := range []string{"providers", "metrics", "observations", "price-items", "associations", "association-members"} {
+		_, csvBody := fetch(t, "GET", srv.URL+"/export/"+table+".csv", nil, "")
+		records, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
+		if err != nil || len(records) < 2 {
+			t.Errorf("%s.csv: %d records, %v; want a header and rows", table, len(records), err)
+			continue
+		}
+		resp, ndjson := fetch(t, "GET", srv.URL+"/export/"+table+".ndjson", nil, "")
+		lines := 0
+		scanner := bufio.NewScanner(strings.NewReader(ndjson))
+		scanner.Buffer(nil, 1<<20)
+		for scanner.Scan() {
+			var obj map[string]any
+			if err := json.Unmarshal(scanner.Bytes(), &obj); err != nil || len(obj) != len(records[0]) {
+				t.Errorf("%s.ndjson line %d: %v, %d fields; want an object with the CSV's %d columns", table, lines+1, err, len(obj), len(records[0]))
+				break
+			}
+			lines++
+		}
+		if lines != len(records)-1 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/x-ndjson") {
+			t.Errorf("%s.ndjson: %d lines (%s), want %d", table, lines, resp.Header.Get("Content-Type"), len(records)-1)
+		}
+	}
+	for _, path := range []string{"/export/spaceships.csv", "/export/observations.xlsx"} {
+		if resp, _ := fetch(t, "GET", srv.URL+path, nil, ""); resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestDatasetJSONLD(t *testing.T) {
+	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	resp, body := fetch(t, "GET", srv.URL+"/dataset.jsonld", nil, "")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/ld+json") {
+		t.Fatalf("GET /dataset.jsonld: %v, %s", err, resp.Header.Get("Content-Type"))
+	}
+	if doc["@type"] != "dcat:Dataset" || doc["dct:license"].(map[string]any)["@id"] != "https://creativecommons.org/licenses/by/4.0/" {
+		t.Errorf("not a DCAT dataset with its licence: %.300s", body)
+	}
+	for _, d := range doc["dcat:distribution"].([]any) {
+		u := d.(map[string]any)["dcat:downloadURL"].(map[string]any)["@id"].(string)
+		if r, _ := fetch(t, "GET", u, nil, ""); r.StatusCode != 200 {
+			t.Errorf("distribution %s answers %d", u, r.StatusCode)
+		}
+	}
+}
+
+// TestConditionalGET: an unchanged answer to GET /graphql is 304 for a client holding its ETag; after a
+// data change the same request is 200 with a new ETag.
+func TestConditionalGET(t *testing.T) {
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "etag.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := seed.Load(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newTestServerFor(t, db)
+	u := srv.URL + "/graphql?query=" + url.QueryEscape(`{ serviceAreas { id latestPeriod } }`)
+	first, _ := fetch(t, "GET", u, nil, "")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != 200 || etag == "" || !strings.Contains(first.Header.Get("Cache-Control"), "max-age") {
+		t.Fatalf("first GET = %d, ETag %q, Cache-Control %q", first.StatusCode, etag, first.Header.Get("Cache-Control"))
+	}
+	again, body := fetch(t, "GET", u, map[string]string{"If-None-Match": etag}, "")
+	if again.StatusCode != http.StatusNotModified || body != "" {
+		t.Errorf("conditional GET of an unchanged answer = %d %q, want 304 with no body", again.StatusCode, body)
+	}
+
+	value, n := 50.0, 100
+	provider := "Provider:sundbyberg-vuxenutbildning"
+	if _, err := db.ImportObservations(context.Background(), []*store.Observation{{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider,
+		MunicipalityCode: "0183", Period: "2020", Value: &value, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"}}); err != nil {
+		t.Fatal(err)
+	}
+	after, body := fetch(t, "GET", u, map[string]string{"If-None-Match": etag}, "")
+	if after.StatusCode != 200 || after.Header.Get("ETag") == etag || !strings.Contains(body, `"2020"`) {
+		t.Errorf("after a data change: %d, ETag %q (was %q), body %.200s; want 200, a new ETag and the new period", after.StatusCode, after.Header.Get("ETag"), etag, body)
+	}
+	if bad, _ := fetch(t, "GET", srv.URL+"/graphql?query=%7Bnope%7D", nil, ""); bad.Header.Get("ETag") != "" {
+		t.Errorf("an error answer carries ETag %q; errors should not be cached", bad.Header.Get("ETag"))
+	}
+}
+
+// TestPersistedQueries: a client sends a query's hash alone; the first time the server asks for the
+// text, after which GET with the hash alone answers.
+func TestPersistedQueries(t *testing.T) {
+	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	query := `{ dataset { title } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+	get := srv.URL + "/graphql?extensions=" + url.QueryEscape(ext)
+	if _, body := fetch(t, "GET", get, nil, ""); !strings.Contains(body, "PersistedQueryNotFound") {
+		t.Fatalf("unknown hash: %s, want PersistedQueryNotFound", body)
+	}
+	if _, body := fetch(t, "GET", get+"&query="+url.QueryEscape(query), nil, ""); !strings.Contains(body, "Jämförelse") {
+		t.Fatalf("hash with query: %s", body)
+	}
+	if _, body := fetch(t, "GET", get, nil, ""); !strings.Contains(body, "Jämförelse") {
+		t.Errorf("hash alone after registering: %s, want the answer", body)
+	}
+}
