@@ -117,4 +117,3 @@ func TestGraphiQLInABrowser(t *testing.T) {
 		t.Errorf("the page asked for addresses outside this server: %v", elsewhere)
 	}
 }
-
