@@ -53,6 +53,8 @@ func mirror(t *testing.T, api *testAPI, copy map[string]string, since any) any {
 // TestMirrorStaysAnExactCopy plays a mirror: a full sync, then an addition, a correction and two
 // deletions (one of a figure added since the full sync), then an incremental sync. The mirror then
 // equals a fresh full copy, and the incremental sync fetched only what changed.
+var testChange = store.Change{Actor: "tests", Operation: "test"}
+
 func TestMirrorStaysAnExactCopy(t *testing.T) {
 	api := newTestAPI(t, seedData(t))
 	copy := map[string]string{}
@@ -64,15 +66,15 @@ func TestMirrorStaysAnExactCopy(t *testing.T) {
 	provider := "Provider:sundbyberg-vuxenutbildning"
 	added, corrected, alsoAdded := 12.5, 99.9, 1.0
 	n := 40
-	_, err := api.db.ImportObservations(t.Context(), []*store.Observation{
+	_, err := api.db.ImportObservations(t.Context(), testChange, []*store.Observation{
 		{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2020", Value: &added, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"},
 		{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2018", Value: &corrected, SampleSize: &n, Status: store.StatusRevised, SourceID: "Source:illustrative-results"},
 		{MetricID: "Metric:sfi-dropout-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2020", Value: &alsoAdded, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"},
-	})
+	}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := api.db.DeleteObservations(t.Context(), []string{
+	if err := api.db.DeleteObservations(t.Context(), testChange, []string{
 		"Observation:sfi-dropout-rate/sundbyberg-vuxenutbildning/2017",
 		"Observation:sfi-dropout-rate/sundbyberg-vuxenutbildning/2020",
 	}); err != nil {

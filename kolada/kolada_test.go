@@ -16,6 +16,8 @@ import (
 
 const source = "Source:illustrative-kolada"
 
+var change = store.Change{Actor: "tests", Operation: "importKolada"}
+
 func metrics(t *testing.T) []*store.Metric {
 	ds, err := seed.Data()
 	if err != nil {
@@ -114,7 +116,7 @@ func referenceValue(t *testing.T, db *store.DB, metric, code, period string) (*f
 func TestImportIsIdempotent(t *testing.T) {
 	db := seededDB(t)
 	obs := parseFile(t, "testdata/kolada-v3.json").Observations
-	first, err := db.ImportObservations(t.Context(), obs)
+	first, err := db.ImportObservations(t.Context(), change, obs, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestImportIsIdempotent(t *testing.T) {
 	if value == nil || *value != 61.5 {
 		t.Errorf("after the first import, 0183's 2018 pass rate = %v, want 61.5", value)
 	}
-	second, err := db.ImportObservations(t.Context(), parseFile(t, "testdata/kolada-v3.json").Observations)
+	second, err := db.ImportObservations(t.Context(), change, parseFile(t, "testdata/kolada-v3.json").Observations, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +154,10 @@ func TestImportOfABadFileChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.ImportObservations(t.Context(), res.Observations)
-	var v *store.ValidationError
-	if !errors.As(err, &v) || !strings.Contains(err.Error(), `unknown municipality "9999"`) {
-		t.Fatalf("import = %v, want a ValidationError naming municipality 9999", err)
+	_, err = db.ImportObservations(t.Context(), change, res.Observations, false)
+	var p *store.ProblemsError
+	if !errors.As(err, &p) || !strings.Contains(err.Error(), `row 2, municipality: no municipality has the code "9999"`) {
+		t.Fatalf("import = %v, want a ProblemsError naming row 2's municipality 9999", err)
 	}
 	after, again := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
 	if *after != *before || again != version {

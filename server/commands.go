@@ -24,6 +24,7 @@ func importKolada(ctx context.Context, args []string, getenv func(string) string
 	flags.SetOutput(stdout)
 	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file` (env DB_PATH)")
 	source := flags.String("source", "Source:kolada", "the `ID` of the source the figures are attributed to")
+	actor := flags.String("as", "command line", "the `name` the audit log records the import under")
 	flags.Usage = func() {
 		fmt.Fprintln(stdout, "usage: server import-kolada [-db FILE] [-source ID] FILE.json…")
 		flags.PrintDefaults()
@@ -63,7 +64,7 @@ func importKolada(ctx context.Context, args []string, getenv func(string) string
 			fmt.Fprintf(stdout, "%s: skipped %d figure(s) of %s, which no metric's koladaId names\n", name, res.Unmapped[kpi], kpi)
 		}
 	}
-	res, err := db.ImportObservations(ctx, all)
+	res, err := db.ImportObservations(ctx, store.Change{Actor: *actor, Operation: "importKolada"}, all, false)
 	if err != nil {
 		return err
 	}

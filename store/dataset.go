@@ -19,12 +19,13 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 	if err := ds.Validate(); err != nil {
 		return err
 	}
-	return db.write(ctx, func(tx *sql.Tx, stamp string) error {
+	ch := Change{Actor: "seed", Operation: "replaceDataset"}
+	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		// Observations that will not come back get tombstones, so mirrors delete them too.
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS replaced (id TEXT NOT NULL);
 			DELETE FROM temp.replaced;
 			INSERT INTO temp.replaced SELECT `+observationIDExpr+` FROM observations`); err != nil {
-			return err
+			return nil, err
 		}
 		for _, table := range []string{
 			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
@@ -32,7 +33,7 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			"providers", "service_areas", "municipalities", "sources",
 		} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-				return fmt.Errorf("clear %s: %w", table, err)
+				return nil, fmt.Errorf("clear %s: %w", table, err)
 			}
 		}
 		w := writer{ctx: ctx, tx: tx}
@@ -123,7 +124,8 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			SELECT id, 'Observation', ?1 FROM temp.replaced
 			WHERE id NOT IN (SELECT `+observationIDExpr+` FROM observations)`, stamp)
 		w.exec(`DELETE FROM tombstones WHERE id IN (SELECT ` + observationIDExpr + ` FROM observations)`)
-		return w.err
+		summary := map[string]int{"providers": len(ds.Providers), "metrics": len(ds.Metrics), "observations": len(ds.Observations)}
+		return summary, w.err
 	})
 }
 

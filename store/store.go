@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -140,29 +141,48 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// Change says who makes a write and why, for the audit log and the history of each figure.
+type Change struct {
+	Actor     string  // the token's name, or "seed" or "command line"
+	Operation string  // what was done, such as "importObservations"
+	Reason    *string // why, when given
+}
+
 // errUnchanged, returned by a write's function, means it found nothing to change: the transaction is
 // rolled back and the data version stays as it was.
 var errUnchanged = errors.New("unchanged")
 
+// errDryRun, returned by a write's function, rolls back everything it did: a trial run.
+var errDryRun = errors.New("dry run")
+
 // write runs fn in a write transaction and, if fn changed anything, moves the data version and
-// updatedAt, and rebuilds the search index. stamp is the time of the write in RFC 3339, taken once the
-// transaction holds the write lock, so stamps follow the order writes commit in and a client syncing by
-// updatedSince cannot miss one.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx, stamp string) error) error {
+// updatedAt, rebuilds the search index and records the change in the audit log with fn's summary.
+// stamp is the time of the write in RFC 3339, taken once the transaction holds the write lock, so
+// stamps follow the order writes commit in and a client syncing by updatedSince cannot miss one.
+func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		stamp, err := nextStamp(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if err := fn(tx, stamp); err != nil {
+		summary, err := fn(tx, stamp)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp); err != nil {
 			return err
 		}
+		record, err := json.Marshal(map[string]any{"reason": ch.Reason, "changes": summary})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, operation, summary) VALUES (?1, ?2, ?3, ?4)`,
+			stamp, ch.Actor, ch.Operation, string(record)); err != nil {
+			return err
+		}
 		return rebuildSearch(ctx, tx)
 	})
-	if errors.Is(err, errUnchanged) {
+	if errors.Is(err, errUnchanged) || errors.Is(err, errDryRun) {
 		return nil
 	}
 	return err

@@ -31,24 +31,24 @@ func (db *DB) EachObservation(ctx context.Context, fn func(*Observation) error) 
 // AddObservations writes a stream of new observations in one transaction, without holding them all in
 // memory: the way to load a national data set. Each figure's metric, provider, municipality and source
 // must exist (the database's foreign keys refuse it otherwise, and then nothing is written).
-func (db *DB) AddObservations(ctx context.Context, observations iter.Seq2[*Observation, error]) (int, error) {
+func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.Seq2[*Observation, error]) (int, error) {
 	n := 0
-	err := db.write(ctx, func(tx *sql.Tx, stamp string) error {
+	err := db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		stmt, err := tx.PrepareContext(ctx, insertObservation)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer stmt.Close()
 		for o, err := range observations {
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := execInsertObservation(ctx, stmt, o, stamp); err != nil {
-				return err
+				return nil, err
 			}
 			n++
 		}
-		return nil
+		return map[string]int{"added": n}, nil
 	})
 	return n, err
 }

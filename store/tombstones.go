@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -89,36 +90,53 @@ func (db *DB) Deletions(ctx context.Context, since *time.Time, first *int, after
 	return page, nil
 }
 
-// DeleteObservations deletes the observations with the given global IDs in one transaction, leaving a
-// tombstone for each. An ID that names no stored observation is an error, and then nothing is deleted.
-func (db *DB) DeleteObservations(ctx context.Context, ids []string) error {
-	return db.write(ctx, func(tx *sql.Tx, stamp string) error {
-		for _, id := range ids {
+// DeleteObservations deletes the observations with the given global IDs in one transaction, keeping
+// each in its history and leaving a tombstone for mirrors. An ID that names no stored observation is a
+// problem, and then nothing is deleted.
+func (db *DB) DeleteObservations(ctx context.Context, ch Change, ids []string) error {
+	if len(ids) == 0 {
+		return &ProblemsError{Problems: []Problem{{Message: "no IDs to delete"}}}
+	}
+	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+		h, err := prepareHistory(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		defer h.close()
+		var ps problems
+		for i, id := range ids {
 			typ, key, err := ParseID(id)
-			if err != nil {
-				return err
-			}
 			metric, provider, municipality, period, ok := parseObservationKey(key)
-			if typ != "Observation" || !ok {
-				return inputErrorf("invalid ID %q: not an observation ID", truncate(id))
+			if err != nil || typ != "Observation" || !ok {
+				ps.add(i+1, "id", "%q is not an observation ID", truncate(id))
+				continue
 			}
 			subject := municipality
 			if provider != nil {
 				subject = *provider
 			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM observations
-				WHERE metric_id = ?1 AND coalesce(provider_id, municipality_code) = ?2 AND period = ?3`, metric, subject, period)
-			if err != nil {
-				return err
+			old, err := h.current(ctx, metric, subject, period)
+			if errors.Is(err, sql.ErrNoRows) {
+				ps.add(i+1, "id", "no observation has the ID %q", truncate(id))
+				continue
+			} else if err != nil {
+				return nil, err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("observation %q: %w", id, ErrNotFound)
+			if err := h.keep(ctx, old, stamp, ch, true); err != nil {
+				return nil, err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM observations
+				WHERE metric_id = ?1 AND coalesce(provider_id, municipality_code) = ?2 AND period = ?3`, metric, subject, period); err != nil {
+				return nil, err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (id, type, deleted_at) VALUES (?1, 'Observation', ?2)`, id, stamp); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		if err := ps.err(); err != nil {
+			return nil, err
+		}
+		return map[string]any{"deleted": len(ids), "deletedIds": ids}, nil
 	})
 }
 
