@@ -302,16 +302,7 @@ func (db *DB) observationPages(ctx context.Context, f ObservationFilter, o Obser
 		return nil, err
 	}
 	for _, page := range pages {
-		fetched := len(page.Edges)
-		page.Edges = page.Edges[:min(fetched, w.limit)]
-		if w.fromEnd {
-			slices.Reverse(page.Edges)
-		}
-		var first, last string
-		if n := len(page.Edges); n > 0 {
-			first, last = page.Edges[0].Cursor, page.Edges[n-1].Cursor
-		}
-		page.PageInfo = w.pageInfo(fetched, first, last)
+		page.Edges, page.PageInfo = trimPage(w, page.Edges, func(e ObservationEdge) string { return e.Cursor })
 	}
 	return pages, nil
 }

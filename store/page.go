@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,21 @@ func (w window) pageInfo(fetched int, first, last string) PageInfo {
 		info.StartCursor, info.EndCursor = &first, &last
 	}
 	return info
+}
+
+// trimPage cuts fetched edges (the page size plus one look-ahead) to the page, turns a page read from
+// the end back round, and describes the page.
+func trimPage[E any](w window, edges []E, cursorOf func(E) string) ([]E, PageInfo) {
+	fetched := len(edges)
+	edges = edges[:min(fetched, w.limit)]
+	if w.fromEnd {
+		slices.Reverse(edges)
+	}
+	var first, last string
+	if n := len(edges); n > 0 {
+		first, last = cursorOf(edges[0]), cursorOf(edges[n-1])
+	}
+	return edges, w.pageInfo(fetched, first, last)
 }
 
 // A cursor marks a place in a list in one ordering: the sort keys of the item at that place. It is

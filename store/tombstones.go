@@ -80,13 +80,7 @@ func (db *DB) Deletions(ctx context.Context, since *time.Time, first *int, after
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	fetched := len(page.Edges)
-	page.Edges = page.Edges[:min(fetched, w.limit)]
-	var firstCursor, lastCursor string
-	if n := len(page.Edges); n > 0 {
-		firstCursor, lastCursor = page.Edges[0].Cursor, page.Edges[n-1].Cursor
-	}
-	page.PageInfo = w.pageInfo(fetched, firstCursor, lastCursor)
+	page.Edges, page.PageInfo = trimPage(w, page.Edges, func(e DeletionEdge) string { return e.Cursor })
 	return page, nil
 }
 
