@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -39,7 +40,9 @@ type ResolverRoot interface {
 	MetricFormula() MetricFormulaResolver
 	Milestone() MilestoneResolver
 	Municipality() MunicipalityResolver
+	Mutation() MutationResolver
 	Observation() ObservationResolver
+	ObservationRevision() ObservationRevisionResolver
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
 	Query() QueryResolver
@@ -49,6 +52,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	RequiresRole func(ctx context.Context, obj any, next graphql.Resolver, role store.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -71,6 +75,24 @@ type ComplexityRoot struct {
 		Source       func(childComplexity int) int
 	}
 
+	AuditEntry struct {
+		Actor     func(childComplexity int) int
+		At        func(childComplexity int) int
+		Operation func(childComplexity int) int
+		Summary   func(childComplexity int) int
+	}
+
+	AuditLogConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AuditLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Authorisation struct {
 		GrantedOn    func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -82,6 +104,10 @@ type ComplexityRoot struct {
 		Status       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 		ValidUntil   func(childComplexity int) int
+	}
+
+	AuthorisationPayload struct {
+		Authorisation func(childComplexity int) int
 	}
 
 	AuthorisationScheme struct {
@@ -183,6 +209,10 @@ type ComplexityRoot struct {
 		Version                  func(childComplexity int) int
 	}
 
+	DeleteObservationsPayload struct {
+		Deleted func(childComplexity int) int
+	}
+
 	Deletion struct {
 		DeletedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -198,6 +228,13 @@ type ComplexityRoot struct {
 	DeletionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ImportObservationsPayload struct {
+		Added     func(childComplexity int) int
+		Changed   func(childComplexity int) int
+		DryRun    func(childComplexity int) int
+		Unchanged func(childComplexity int) int
 	}
 
 	Metric struct {
@@ -253,6 +290,17 @@ type ComplexityRoot struct {
 		Name                     func(childComplexity int) int
 	}
 
+	Mutation struct {
+		CreateProvider      func(childComplexity int, input model.CreateProviderInput) int
+		DeleteObservations  func(childComplexity int, input model.DeleteObservationsInput) int
+		GrantAuthorisation  func(childComplexity int, input model.GrantAuthorisationInput) int
+		ImportObservations  func(childComplexity int, input model.ImportObservationsInput) int
+		PublishPriceList    func(childComplexity int, input model.PublishPriceListInput) int
+		RenewAuthorisation  func(childComplexity int, input model.RenewAuthorisationInput) int
+		RevokeAuthorisation func(childComplexity int, input model.RevokeAuthorisationInput) int
+		UpdateProvider      func(childComplexity int, input model.UpdateProviderInput) int
+	}
+
 	Observation struct {
 		ID           func(childComplexity int) int
 		Illustrative func(childComplexity int) int
@@ -263,6 +311,7 @@ type ComplexityRoot struct {
 		PeriodEnd    func(childComplexity int) int
 		PeriodStart  func(childComplexity int) int
 		Provider     func(childComplexity int) int
+		Revisions    func(childComplexity int) int
 		SampleSize   func(childComplexity int) int
 		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
@@ -283,6 +332,22 @@ type ComplexityRoot struct {
 	ObservationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ObservationRevision struct {
+		Deleted    func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		ReplacedAt func(childComplexity int) int
+		ReplacedBy func(childComplexity int) int
+		SampleSize func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Suppressed func(childComplexity int) int
+		ValidFrom  func(childComplexity int) int
+		Value      func(childComplexity int) int
+		ValueMen   func(childComplexity int) int
+		ValueWomen func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -310,6 +375,10 @@ type ComplexityRoot struct {
 		UpdatedAt    func(childComplexity int) int
 		ValidFrom    func(childComplexity int) int
 		ValidTo      func(childComplexity int) int
+	}
+
+	PriceListPayload struct {
+		PriceList func(childComplexity int) int
 	}
 
 	Provider struct {
@@ -341,8 +410,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProviderPayload struct {
+		Provider func(childComplexity int) int
+	}
+
 	Query struct {
 		Agencies                 func(childComplexity int) int
+		AuditLog                 func(childComplexity int, first *int, after *string) int
 		AuthorisationSchemes     func(childComplexity int, serviceArea *string, municipality *string) int
 		Comparison               func(childComplexity int, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) int
 		CoordinationAssociations func(childComplexity int) int
@@ -456,6 +530,16 @@ type MilestoneResolver interface {
 type MunicipalityResolver interface {
 	CoordinationAssociations(ctx context.Context, obj *store.Municipality) ([]*store.Association, error)
 }
+type MutationResolver interface {
+	ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error)
+	DeleteObservations(ctx context.Context, input model.DeleteObservationsInput) (*model.DeleteObservationsPayload, error)
+	CreateProvider(ctx context.Context, input model.CreateProviderInput) (*model.ProviderPayload, error)
+	UpdateProvider(ctx context.Context, input model.UpdateProviderInput) (*model.ProviderPayload, error)
+	GrantAuthorisation(ctx context.Context, input model.GrantAuthorisationInput) (*model.AuthorisationPayload, error)
+	RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error)
+	RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error)
+	PublishPriceList(ctx context.Context, input model.PublishPriceListInput) (*model.PriceListPayload, error)
+}
 type ObservationResolver interface {
 	Metric(ctx context.Context, obj *store.Observation) (*store.Metric, error)
 	Provider(ctx context.Context, obj *store.Observation) (*store.Provider, error)
@@ -463,6 +547,11 @@ type ObservationResolver interface {
 
 	Source(ctx context.Context, obj *store.Observation) (*store.Source, error)
 	Illustrative(ctx context.Context, obj *store.Observation) (bool, error)
+
+	Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error)
+}
+type ObservationRevisionResolver interface {
+	Source(ctx context.Context, obj *store.Revision) (*store.Source, error)
 }
 type PriceListResolver interface {
 	Scheme(ctx context.Context, obj *store.PriceList) (*store.Scheme, error)
@@ -496,6 +585,7 @@ type QueryResolver interface {
 	Sources(ctx context.Context) ([]*store.Source, error)
 	Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error)
 	Search(ctx context.Context, text string, first *int) ([]*store.SearchHit, error)
+	AuditLog(ctx context.Context, first *int, after *string) (*store.AuditPage, error)
 	Comparison(ctx context.Context, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) (*store.Comparison, error)
 }
 type SearchHitResolver interface {
@@ -610,6 +700,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssociationMember.Source(childComplexity), true
 
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.summary":
+		if e.ComplexityRoot.AuditEntry.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Summary(childComplexity), true
+
+	case "AuditLogConnection.edges":
+		if e.ComplexityRoot.AuditLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.Edges(childComplexity), true
+	case "AuditLogConnection.nodes":
+		if e.ComplexityRoot.AuditLogConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.Nodes(childComplexity), true
+	case "AuditLogConnection.pageInfo":
+		if e.ComplexityRoot.AuditLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogConnection.PageInfo(childComplexity), true
+
+	case "AuditLogEdge.cursor":
+		if e.ComplexityRoot.AuditLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEdge.Cursor(childComplexity), true
+	case "AuditLogEdge.node":
+		if e.ComplexityRoot.AuditLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditLogEdge.Node(childComplexity), true
+
 	case "Authorisation.grantedOn":
 		if e.ComplexityRoot.Authorisation.GrantedOn == nil {
 			break
@@ -670,6 +817,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.ValidUntil(childComplexity), true
+
+	case "AuthorisationPayload.authorisation":
+		if e.ComplexityRoot.AuthorisationPayload.Authorisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationPayload.Authorisation(childComplexity), true
 
 	case "AuthorisationScheme.authorisations":
 		if e.ComplexityRoot.AuthorisationScheme.Authorisations == nil {
@@ -1129,6 +1283,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Dataset.Version(childComplexity), true
 
+	case "DeleteObservationsPayload.deleted":
+		if e.ComplexityRoot.DeleteObservationsPayload.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteObservationsPayload.Deleted(childComplexity), true
+
 	case "Deletion.deletedAt":
 		if e.ComplexityRoot.Deletion.DeletedAt == nil {
 			break
@@ -1179,6 +1340,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeletionEdge.Node(childComplexity), true
+
+	case "ImportObservationsPayload.added":
+		if e.ComplexityRoot.ImportObservationsPayload.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportObservationsPayload.Added(childComplexity), true
+	case "ImportObservationsPayload.changed":
+		if e.ComplexityRoot.ImportObservationsPayload.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportObservationsPayload.Changed(childComplexity), true
+	case "ImportObservationsPayload.dryRun":
+		if e.ComplexityRoot.ImportObservationsPayload.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportObservationsPayload.DryRun(childComplexity), true
+	case "ImportObservationsPayload.unchanged":
+		if e.ComplexityRoot.ImportObservationsPayload.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportObservationsPayload.Unchanged(childComplexity), true
 
 	case "Metric.definition":
 		if e.ComplexityRoot.Metric.Definition == nil {
@@ -1396,6 +1582,95 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Municipality.Name(childComplexity), true
 
+	case "Mutation.createProvider":
+		if e.ComplexityRoot.Mutation.CreateProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProvider(childComplexity, args["input"].(model.CreateProviderInput)), true
+	case "Mutation.deleteObservations":
+		if e.ComplexityRoot.Mutation.DeleteObservations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteObservations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteObservations(childComplexity, args["input"].(model.DeleteObservationsInput)), true
+	case "Mutation.grantAuthorisation":
+		if e.ComplexityRoot.Mutation.GrantAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantAuthorisation(childComplexity, args["input"].(model.GrantAuthorisationInput)), true
+	case "Mutation.importObservations":
+		if e.ComplexityRoot.Mutation.ImportObservations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importObservations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportObservations(childComplexity, args["input"].(model.ImportObservationsInput)), true
+	case "Mutation.publishPriceList":
+		if e.ComplexityRoot.Mutation.PublishPriceList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishPriceList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishPriceList(childComplexity, args["input"].(model.PublishPriceListInput)), true
+	case "Mutation.renewAuthorisation":
+		if e.ComplexityRoot.Mutation.RenewAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renewAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenewAuthorisation(childComplexity, args["input"].(model.RenewAuthorisationInput)), true
+	case "Mutation.revokeAuthorisation":
+		if e.ComplexityRoot.Mutation.RevokeAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAuthorisation(childComplexity, args["input"].(model.RevokeAuthorisationInput)), true
+	case "Mutation.updateProvider":
+		if e.ComplexityRoot.Mutation.UpdateProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProvider(childComplexity, args["input"].(model.UpdateProviderInput)), true
+
 	case "Observation.id":
 		if e.ComplexityRoot.Observation.ID == nil {
 			break
@@ -1450,6 +1725,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Observation.Provider(childComplexity), true
+	case "Observation.revisions":
+		if e.ComplexityRoot.Observation.Revisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observation.Revisions(childComplexity), true
 	case "Observation.sampleSize":
 		if e.ComplexityRoot.Observation.SampleSize == nil {
 			break
@@ -1536,6 +1817,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObservationEdge.Node(childComplexity), true
+
+	case "ObservationRevision.deleted":
+		if e.ComplexityRoot.ObservationRevision.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Deleted(childComplexity), true
+	case "ObservationRevision.note":
+		if e.ComplexityRoot.ObservationRevision.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Note(childComplexity), true
+	case "ObservationRevision.reason":
+		if e.ComplexityRoot.ObservationRevision.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Reason(childComplexity), true
+	case "ObservationRevision.replacedAt":
+		if e.ComplexityRoot.ObservationRevision.ReplacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.ReplacedAt(childComplexity), true
+	case "ObservationRevision.replacedBy":
+		if e.ComplexityRoot.ObservationRevision.ReplacedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.ReplacedBy(childComplexity), true
+	case "ObservationRevision.sampleSize":
+		if e.ComplexityRoot.ObservationRevision.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.SampleSize(childComplexity), true
+	case "ObservationRevision.source":
+		if e.ComplexityRoot.ObservationRevision.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Source(childComplexity), true
+	case "ObservationRevision.status":
+		if e.ComplexityRoot.ObservationRevision.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Status(childComplexity), true
+	case "ObservationRevision.suppressed":
+		if e.ComplexityRoot.ObservationRevision.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Suppressed(childComplexity), true
+	case "ObservationRevision.validFrom":
+		if e.ComplexityRoot.ObservationRevision.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.ValidFrom(childComplexity), true
+	case "ObservationRevision.value":
+		if e.ComplexityRoot.ObservationRevision.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.Value(childComplexity), true
+	case "ObservationRevision.valueMen":
+		if e.ComplexityRoot.ObservationRevision.ValueMen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.ValueMen(childComplexity), true
+	case "ObservationRevision.valueWomen":
+		if e.ComplexityRoot.ObservationRevision.ValueWomen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.ValueWomen(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1647,6 +2007,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceList.ValidTo(childComplexity), true
+
+	case "PriceListPayload.priceList":
+		if e.ComplexityRoot.PriceListPayload.PriceList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceListPayload.PriceList(childComplexity), true
 
 	case "Provider.authorisations":
 		if e.ComplexityRoot.Provider.Authorisations == nil {
@@ -1781,12 +2148,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProviderEdge.Node(childComplexity), true
 
+	case "ProviderPayload.provider":
+		if e.ComplexityRoot.ProviderPayload.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderPayload.Provider(childComplexity), true
+
 	case "Query.agencies":
 		if e.ComplexityRoot.Query.Agencies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Agencies(childComplexity), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.authorisationSchemes":
 		if e.ComplexityRoot.Query.AuthorisationSchemes == nil {
 			break
@@ -2092,10 +2477,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CreateProviderInput", ec.unmarshalInputCreateProviderInput),
+			graphql.NewInputUnmarshaler("DeleteObservationsInput", ec.unmarshalInputDeleteObservationsInput),
+			graphql.NewInputUnmarshaler("GrantAuthorisationInput", ec.unmarshalInputGrantAuthorisationInput),
+			graphql.NewInputUnmarshaler("ImportObservationsInput", ec.unmarshalInputImportObservationsInput),
 			graphql.NewInputUnmarshaler("ObservationFilter", ec.unmarshalInputObservationFilter),
+			graphql.NewInputUnmarshaler("ObservationInput", ec.unmarshalInputObservationInput),
 			graphql.NewInputUnmarshaler("ObservationOrder", ec.unmarshalInputObservationOrder),
+			graphql.NewInputUnmarshaler("PriceItemInput", ec.unmarshalInputPriceItemInput),
 			graphql.NewInputUnmarshaler("ProviderFilter", ec.unmarshalInputProviderFilter),
 			graphql.NewInputUnmarshaler("ProviderOrder", ec.unmarshalInputProviderOrder),
+			graphql.NewInputUnmarshaler("PublishPriceListInput", ec.unmarshalInputPublishPriceListInput),
+			graphql.NewInputUnmarshaler("RenewAuthorisationInput", ec.unmarshalInputRenewAuthorisationInput),
+			graphql.NewInputUnmarshaler("RevokeAuthorisationInput", ec.unmarshalInputRevokeAuthorisationInput),
+			graphql.NewInputUnmarshaler("UpdateProviderInput", ec.unmarshalInputUpdateProviderInput),
 		)
 	}
 	first := true
@@ -2131,6 +2526,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2165,6 +2575,22 @@ Every figure carries its source, and invented (illustrative) figures are always 
 """
 schema {
   query: Query
+  mutation: Mutation
+}
+
+"""
+Only callers whose API token has this role may use the field. Send the token as
+` + "`" + `Authorization: Bearer <token>` + "`" + `; without a valid one the answer is UNAUTHENTICATED, with a token of
+another role FORBIDDEN.
+"""
+directive @requiresRole("The role needed." role: Role!) on FIELD_DEFINITION
+
+"What an API token may do. Reading needs no token."
+enum Role {
+  "Publishes results: imports, corrects and deletes observations (the quality office, kvalitetskansliet)."
+  EDITOR
+  "Everything an editor may do, and also providers, authorisations and price lists (the committee's decisions), and reading the audit log."
+  ADMIN
 }
 
 """
@@ -2286,6 +2712,14 @@ type Query {
     "How many hits to return, 1 to 50."
     first: Int = 10
   ): [SearchHit!]!
+
+  "Every write, newest first: who (the token's name), when, what and why. For admins only."
+  auditLog(
+    "How many entries from the newest (or after the cursor ` + "`" + `after` + "`" + `), at most 1,000."
+    first: Int
+    "A cursor from an earlier page: the page starts after it."
+    after: String
+  ): AuditLogConnection! @requiresRole(role: ADMIN)
 
   """
   The comparison page: every provider active in one service area and period side by side, with one cell
@@ -2888,6 +3322,38 @@ type Observation implements Node {
   illustrative: Boolean!
   "When the figure was last added or changed in this data set."
   updatedAt: DateTime!
+  "The figure's former versions, oldest first: a correction never overwrites silently."
+  revisions: [ObservationRevision!]!
+}
+
+"A former version of a figure, replaced by a correction or removed by a deletion."
+type ObservationRevision {
+  "The value as it was; null when suppressed or not reported."
+  value: Float
+  "The value for women as it was; null when suppressed or not reported."
+  valueWomen: Float
+  "The value for men as it was; null when suppressed or not reported."
+  valueMen: Float
+  "How many individuals it was based on, when known and not suppressed."
+  sampleSize: Int
+  "True when the former value is withheld because it was based on too few individuals."
+  suppressed: Boolean!
+  "Its status."
+  status: ObservationStatus!
+  "Its remark."
+  note: String
+  "Its source."
+  source: Source!
+  "When this version was published."
+  validFrom: DateTime!
+  "When it was corrected or deleted."
+  replacedAt: DateTime!
+  "Who corrected or deleted it: the name of the API token, or ` + "`" + `seed` + "`" + ` or ` + "`" + `command line` + "`" + `."
+  replacedBy: String!
+  "Why, as the person who changed it said."
+  reason: String
+  "True when the figure was deleted rather than corrected."
+  deleted: Boolean!
 }
 
 "Which observations to list. Fields left out match every observation."
@@ -3226,6 +3692,256 @@ type SearchHit {
   "The part of the name or description that matched, shortened."
   snippet: String!
 }
+
+"One write in the audit log."
+type AuditEntry {
+  "When the write was made."
+  at: DateTime!
+  "Who made it: the API token's name, or ` + "`" + `seed` + "`" + ` or ` + "`" + `command line` + "`" + `."
+  actor: String!
+  "What was done, for example ` + "`" + `importObservations` + "`" + `."
+  operation: String!
+  "What changed and why, as a JSON document."
+  summary: String!
+}
+
+"A page of the audit log, newest first."
+type AuditLogConnection {
+  "The entries on this page, each with its cursor."
+  edges: [AuditLogEdge!]!
+  "The entries on this page, without cursors."
+  nodes: [AuditEntry!]!
+  "Whether more entries follow, and the cursor to fetch them."
+  pageInfo: PageInfo!
+}
+
+"An audit entry on a page, with the cursor that marks its place."
+type AuditLogEdge {
+  "An opaque marker of this place in the list; pass it as ` + "`" + `after` + "`" + ` to page from here."
+  cursor: String!
+  "The entry."
+  node: AuditEntry!
+}
+
+"""
+Changes to the data. Every write needs an API token (` + "`" + `Authorization: Bearer <token>` + "`" + `), is checked in
+full before anything is written (a refused write lists every problem in ` + "`" + `extensions.problems` + "`" + `, with the
+row and field), is all or nothing, and is recorded in the audit log.
+"""
+type Mutation {
+  "Add or correct a batch of figures. Corrections keep the former version in ` + "`" + `Observation.revisions` + "`" + `."
+  importObservations("The figures, whether to only try, and why." input: ImportObservationsInput!): ImportObservationsPayload! @requiresRole(role: EDITOR)
+  "Delete figures. Each keeps its history, and a tombstone tells mirrors (see ` + "`" + `deletions` + "`" + `)."
+  deleteObservations("The figures to delete and why." input: DeleteObservationsInput!): DeleteObservationsPayload! @requiresRole(role: EDITOR)
+  "Add a provider."
+  createProvider("The new provider's details." input: CreateProviderInput!): ProviderPayload! @requiresRole(role: ADMIN)
+  "Change a provider's details. Fields left out stay as they are."
+  updateProvider("The provider and the details to change." input: UpdateProviderInput!): ProviderPayload! @requiresRole(role: ADMIN)
+  "Authorise a provider under a scheme (auktorisera)."
+  grantAuthorisation("Who is authorised, under which scheme, from when, and why." input: GrantAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "Extend an authorisation (förlänga)."
+  renewAuthorisation("The authorisation, its new end, and why." input: RenewAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "Withdraw an authorisation (återkalla)."
+  revokeAuthorisation("The authorisation, its last day, and why." input: RevokeAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "Publish a new price list for a scheme. A list still open-ended when it starts is closed the day before."
+  publishPriceList("The scheme, the prices and their validity." input: PublishPriceListInput!): PriceListPayload! @requiresRole(role: ADMIN)
+}
+
+"A batch of figures to add or correct."
+input ImportObservationsInput {
+  "The figures, at most 100,000. Each is identified by metric, provider (or municipality) and period."
+  observations: [ObservationInput!]!
+  "When true, check and count everything but write nothing."
+  dryRun: Boolean = false
+  "Why the figures are published or corrected; kept in the history and the audit log."
+  reason: String
+}
+
+"One figure to add or correct."
+input ObservationInput {
+  "The metric (its ID)."
+  metric: ID!
+  "The provider (its ID); leave it out for a figure about a whole municipality."
+  provider: ID
+  "The municipality (four-digit code): where the provider was followed up, or the one the figure is about."
+  municipality: String!
+  "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + ` or ` + "`" + `2018-09` + "`" + `."
+  period: String!
+  "The value, in the metric's unit; percentages lie within 0–100."
+  value: Float
+  "The value for women."
+  valueWomen: Float
+  "The value for men."
+  valueMen: Float
+  "How many individuals the value is based on."
+  sampleSize: Int
+  "How many women it is based on."
+  sampleSizeWomen: Int
+  "How many men it is based on."
+  sampleSizeMen: Int
+  "Whether the figure is final, preliminary or revised."
+  status: ObservationStatus = FINAL
+  "A remark on the figure."
+  note: String
+  "Where the figure comes from (a source's ID)."
+  source: ID!
+}
+
+"What an import did, or in a dry run would do."
+type ImportObservationsPayload {
+  "How many figures are new."
+  added: Int!
+  "How many figures were corrected."
+  changed: Int!
+  "How many figures were the same as those stored, and left alone."
+  unchanged: Int!
+  "True when nothing was written."
+  dryRun: Boolean!
+}
+
+"Figures to delete."
+input DeleteObservationsInput {
+  "The figures' IDs."
+  ids: [ID!]!
+  "Why they are deleted; required."
+  reason: String!
+}
+
+"What a deletion did."
+type DeleteObservationsPayload {
+  "How many figures were deleted."
+  deleted: Int!
+}
+
+"A new provider."
+input CreateProviderInput {
+  "The key of its ID, ` + "`" + `Provider:<slug>` + "`" + `: lowercase letters, digits and dashes. It never changes."
+  slug: String!
+  "Its name."
+  name: String!
+  "Its organisation number, ` + "`" + `NNNNNN-NNNN` + "`" + `."
+  organisationNumber: String
+  "Who runs it."
+  operatingForm: OperatingForm!
+  "The municipality where it works under authorisation (four-digit code)."
+  municipality: String!
+  "Its website."
+  website: String
+  "A short description."
+  description: String
+  "Where the facts about it come from (a source's ID)."
+  source: ID!
+  "Why it is added."
+  reason: String
+}
+
+"Changes to a provider. Fields left out stay as they are."
+input UpdateProviderInput {
+  "The provider (its ID)."
+  id: ID!
+  "Its name."
+  name: String
+  "Its organisation number, ` + "`" + `NNNNNN-NNNN` + "`" + `."
+  organisationNumber: String
+  "Who runs it."
+  operatingForm: OperatingForm
+  "Its municipality (four-digit code)."
+  municipality: String
+  "Its website."
+  website: String
+  "A short description."
+  description: String
+  "Where the facts come from (a source's ID)."
+  source: ID
+  "Why it is changed."
+  reason: String
+}
+
+"The provider after a write."
+type ProviderPayload {
+  "The provider."
+  provider: Provider!
+}
+
+"A new authorisation."
+input GrantAuthorisationInput {
+  "The provider (its ID)."
+  provider: ID!
+  "The scheme (its ID)."
+  scheme: ID!
+  "The first day it is valid."
+  grantedOn: Date!
+  "The last day it is valid; leave it out for until further notice."
+  validUntil: Date
+  "Where the decision is recorded (a source's ID)."
+  source: ID!
+  "Why it is granted; required."
+  reason: String!
+}
+
+"An authorisation to extend."
+input RenewAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "The new last valid day; leave it out for until further notice."
+  validUntil: Date
+  "Why it is renewed; required."
+  reason: String!
+}
+
+"An authorisation to withdraw."
+input RevokeAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "Its last valid day."
+  revokedOn: Date!
+  "Why it is revoked; required, and shown with the authorisation."
+  reason: String!
+}
+
+"The authorisation after a write."
+type AuthorisationPayload {
+  "The authorisation."
+  authorisation: Authorisation!
+}
+
+"A new price list."
+input PublishPriceListInput {
+  "The scheme (its ID)."
+  scheme: ID!
+  "The first day the prices apply."
+  validFrom: Date!
+  "The last day they apply; leave it out for until further notice."
+  validTo: Date
+  "The date of the decision."
+  decidedOn: Date
+  "The prices, in display order."
+  items: [PriceItemInput!]!
+  "Where the prices come from (a source's ID)."
+  source: ID!
+  "Why they are published."
+  reason: String
+}
+
+"One price."
+input PriceItemInput {
+  "What is paid for."
+  label: String!
+  "What the amount is paid per."
+  unit: PriceUnit!
+  "The amount in öre (1 krona = 100 öre)."
+  amountOre: Int64!
+  "The share of the amount (0 to 1) paid only for a result."
+  resultBasedShare: Float!
+  "When it is paid."
+  paidWhen: PaymentTrigger!
+}
+
+"The price list after a write."
+type PriceListPayload {
+  "The price list."
+  priceList: PriceList!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3272,6 +3988,42 @@ func (ec *executionContext) childFields_AssociationMember(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type AssociationMember", field.Name)
 }
 
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "summary":
+		return ec.fieldContext_AuditEntry_summary(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditLogConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditLogConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditLogConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditLogEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditLogEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditLogEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Authorisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3296,6 +4048,14 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Authorisation", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthorisationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authorisation":
+		return ec.fieldContext_AuthorisationPayload_authorisation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthorisationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthorisationScheme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3496,6 +4256,14 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteObservationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deleted":
+		return ec.fieldContext_DeleteObservationsPayload_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteObservationsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Deletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3528,6 +4296,20 @@ func (ec *executionContext) childFields_DeletionEdge(ctx context.Context, field 
 		return ec.fieldContext_DeletionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeletionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportObservationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "added":
+		return ec.fieldContext_ImportObservationsPayload_added(ctx, field)
+	case "changed":
+		return ec.fieldContext_ImportObservationsPayload_changed(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportObservationsPayload_unchanged(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_ImportObservationsPayload_dryRun(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportObservationsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3672,6 +4454,8 @@ func (ec *executionContext) childFields_Observation(ctx context.Context, field g
 		return ec.fieldContext_Observation_illustrative(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Observation_updatedAt(ctx, field)
+	case "revisions":
+		return ec.fieldContext_Observation_revisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Observation", field.Name)
 }
@@ -3698,6 +4482,38 @@ func (ec *executionContext) childFields_ObservationEdge(ctx context.Context, fie
 		return ec.fieldContext_ObservationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ObservationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ObservationRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_ObservationRevision_value(ctx, field)
+	case "valueWomen":
+		return ec.fieldContext_ObservationRevision_valueWomen(ctx, field)
+	case "valueMen":
+		return ec.fieldContext_ObservationRevision_valueMen(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_ObservationRevision_sampleSize(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_ObservationRevision_suppressed(ctx, field)
+	case "status":
+		return ec.fieldContext_ObservationRevision_status(ctx, field)
+	case "note":
+		return ec.fieldContext_ObservationRevision_note(ctx, field)
+	case "source":
+		return ec.fieldContext_ObservationRevision_source(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_ObservationRevision_validFrom(ctx, field)
+	case "replacedAt":
+		return ec.fieldContext_ObservationRevision_replacedAt(ctx, field)
+	case "replacedBy":
+		return ec.fieldContext_ObservationRevision_replacedBy(ctx, field)
+	case "reason":
+		return ec.fieldContext_ObservationRevision_reason(ctx, field)
+	case "deleted":
+		return ec.fieldContext_ObservationRevision_deleted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ObservationRevision", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3752,6 +4568,14 @@ func (ec *executionContext) childFields_PriceList(ctx context.Context, field gra
 		return ec.fieldContext_PriceList_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceList", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceListPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priceList":
+		return ec.fieldContext_PriceListPayload_priceList(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceListPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Provider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3810,6 +4634,14 @@ func (ec *executionContext) childFields_ProviderEdge(ctx context.Context, field 
 		return ec.fieldContext_ProviderEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProviderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProviderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_ProviderPayload_provider(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4002,6 +4834,132 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_requiresRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (store.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProviderInput, error) {
+			return ec.unmarshalNCreateProviderInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐCreateProviderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteObservations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteObservationsInput, error) {
+			return ec.unmarshalNDeleteObservationsInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDeleteObservationsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_grantAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GrantAuthorisationInput, error) {
+			return ec.unmarshalNGrantAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐGrantAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importObservations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImportObservationsInput, error) {
+			return ec.unmarshalNImportObservationsInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐImportObservationsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishPriceList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishPriceListInput, error) {
+			return ec.unmarshalNPublishPriceListInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPublishPriceListInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renewAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RenewAuthorisationInput, error) {
+			return ec.unmarshalNRenewAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRenewAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeAuthorisationInput, error) {
+			return ec.unmarshalNRevokeAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRevokeAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProviderInput, error) {
+			return ec.unmarshalNUpdateProviderInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐUpdateProviderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Provider_results_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4089,6 +5047,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4803,6 +5783,249 @@ func (ec *executionContext) fieldContext_AssociationMember_source(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_summary(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *store.AuditPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditLogConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AuditEdge) graphql.Marshaler {
+			return ec.marshalNAuditLogEdge2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditLogConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditLogEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *store.AuditPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditLogConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditLogConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditLogConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *store.AuditPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditLogConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditLogConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *store.AuditEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditLogEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditLogEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *store.AuditEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditLogEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditLogEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditLogEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Authorisation_id(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5058,6 +6281,38 @@ func (ec *executionContext) _Authorisation_updatedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Authorisation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuthorisationPayload_authorisation(ctx context.Context, field graphql.CollectedField, obj *model.AuthorisationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationPayload_authorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authorisation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Authorisation) graphql.Marshaler {
+			return ec.marshalNAuthorisation2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationPayload_authorisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthorisationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Authorisation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuthorisationScheme_id(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
@@ -7037,6 +8292,29 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteObservationsPayload_deleted(ctx context.Context, field graphql.CollectedField, obj *model.DeleteObservationsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteObservationsPayload_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteObservationsPayload_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteObservationsPayload", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Deletion_id(ctx context.Context, field graphql.CollectedField, obj *store.Deletion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7255,6 +8533,98 @@ func (ec *executionContext) fieldContext_DeletionEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ImportObservationsPayload_added(ctx context.Context, field graphql.CollectedField, obj *store.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportObservationsPayload_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportObservationsPayload_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportObservationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportObservationsPayload_changed(ctx context.Context, field graphql.CollectedField, obj *store.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportObservationsPayload_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportObservationsPayload_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportObservationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportObservationsPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *store.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportObservationsPayload_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportObservationsPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportObservationsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportObservationsPayload_dryRun(ctx context.Context, field graphql.CollectedField, obj *store.ImportResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportObservationsPayload_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportObservationsPayload_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportObservationsPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Metric_id(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
@@ -8179,6 +9549,502 @@ func (ec *executionContext) fieldContext_Municipality_coordinationAssociations(_
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importObservations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importObservations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportObservations(ctx, fc.Args["input"].(model.ImportObservationsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "EDITOR")
+				if err != nil {
+					var zeroVal *store.ImportResult
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *store.ImportResult
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ImportResult) graphql.Marshaler {
+			return ec.marshalNImportObservationsPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐImportResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importObservations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportObservationsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importObservations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteObservations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteObservations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteObservations(ctx, fc.Args["input"].(model.DeleteObservationsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "EDITOR")
+				if err != nil {
+					var zeroVal *model.DeleteObservationsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.DeleteObservationsPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteObservationsPayload) graphql.Marshaler {
+			return ec.marshalNDeleteObservationsPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDeleteObservationsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteObservations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteObservationsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteObservations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProvider(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProvider(ctx, fc.Args["input"].(model.CreateProviderInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProviderPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.ProviderPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProviderPayload) graphql.Marshaler {
+			return ec.marshalNProviderPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐProviderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProvider(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProvider_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProvider(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProvider(ctx, fc.Args["input"].(model.UpdateProviderInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProviderPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.ProviderPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProviderPayload) graphql.Marshaler {
+			return ec.marshalNProviderPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐProviderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProvider(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProvider_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantAuthorisation(ctx, fc.Args["input"].(model.GrantAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renewAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renewAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenewAuthorisation(ctx, fc.Args["input"].(model.RenewAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renewAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renewAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAuthorisation(ctx, fc.Args["input"].(model.RevokeAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishPriceList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishPriceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishPriceList(ctx, fc.Args["input"].(model.PublishPriceListInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PriceListPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.PriceListPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceListPayload) graphql.Marshaler {
+			return ec.marshalNPriceListPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceListPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishPriceList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceListPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishPriceList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Observation_id(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8606,6 +10472,61 @@ func (ec *executionContext) fieldContext_Observation_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Observation", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Observation_revisions(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observation_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Observation_revisions(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Revision) graphql.Marshaler {
+			return ec.marshalNObservationRevision2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Observation_revisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Observation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ObservationRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Observation_revisions(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (any, error) {
+	resolver := ec.Resolvers.Observation()
+	if batch, ok := graphql.BatchParentsFor[*store.Observation](ctx, "Observation"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Revisions(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*store.Revision](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Observation.revisions",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Revisions(ctx, []*store.Observation{obj})
+	return graphql.ResolveBatchSingleResult[[]*store.Revision](
+		ctx,
+		results,
+		err,
+		"Observation.revisions",
+	)
+}
+
 func (ec *executionContext) _ObservationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *store.ObservationPage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8778,6 +10699,314 @@ func (ec *executionContext) fieldContext_ObservationEdge_node(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ObservationRevision_value(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ObservationRevision_valueWomen(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_valueWomen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueWomen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_valueWomen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ObservationRevision_valueMen(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_valueMen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueMen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_valueMen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ObservationRevision_sampleSize(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ObservationRevision_suppressed(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ObservationRevision_status(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.ObservationStatus) graphql.Marshaler {
+			return ec.marshalNObservationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "ObservationStatus")
+}
+
+func (ec *executionContext) _ObservationRevision_note(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObservationRevision_source(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ObservationRevision().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ObservationRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ObservationRevision_validFrom(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObservationRevision_replacedAt(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_replacedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_replacedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ObservationRevision_replacedBy(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_replacedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_replacedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObservationRevision_reason(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ObservationRevision_deleted(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *store.PageInfo) (ret graphql.Marshaler) {
@@ -9228,6 +11457,38 @@ func (ec *executionContext) _PriceList_updatedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_PriceList_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PriceList", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PriceListPayload_priceList(ctx context.Context, field graphql.CollectedField, obj *model.PriceListPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceListPayload_priceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.PriceList) graphql.Marshaler {
+			return ec.marshalNPriceList2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceList(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceListPayload_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceListPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceList(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Provider_id(ctx context.Context, field graphql.CollectedField, obj *store.Provider) (ret graphql.Marshaler) {
@@ -9827,6 +12088,38 @@ func (ec *executionContext) fieldContext_ProviderEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ProviderPayload_provider(ctx context.Context, field graphql.CollectedField, obj *model.ProviderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderPayload_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderPayload_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProviderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Provider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10409,6 +12702,68 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *store.AuditPage
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *store.AuditPage
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AuditPage) graphql.Marshaler {
+			return ec.marshalNAuditLogConnection2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditLogConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12228,6 +14583,290 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCreateProviderInput(ctx context.Context, obj any) (model.CreateProviderInput, error) {
+	var it model.CreateProviderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "name", "organisationNumber", "operatingForm", "municipality", "website", "description", "source", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "organisationNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNumber = data
+		case "operatingForm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operatingForm"))
+			data, err := ec.unmarshalNOperatingForm2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOperatingForm(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OperatingForm = data
+		case "municipality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipality"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Municipality = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProviderInput unmarshals raw into the CreateProviderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProviderInput(ctx context.Context, raw any) (model.CreateProviderInput, error) {
+	var out model.CreateProviderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProviderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteObservationsInput(ctx context.Context, obj any) (model.DeleteObservationsInput, error) {
+	var it model.DeleteObservationsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ids", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ids = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteObservationsInput unmarshals raw into the DeleteObservationsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteObservationsInput(ctx context.Context, raw any) (model.DeleteObservationsInput, error) {
+	var out model.DeleteObservationsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteObservationsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGrantAuthorisationInput(ctx context.Context, obj any) (model.GrantAuthorisationInput, error) {
+	var it model.GrantAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"provider", "scheme", "grantedOn", "validUntil", "source", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "scheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheme"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scheme = data
+		case "grantedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grantedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GrantedOn = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantAuthorisationInput unmarshals raw into the GrantAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantAuthorisationInput(ctx context.Context, raw any) (model.GrantAuthorisationInput, error) {
+	var out model.GrantAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportObservationsInput(ctx context.Context, obj any) (model.ImportObservationsInput, error) {
+	var it model.ImportObservationsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["dryRun"]; !present {
+		asMap["dryRun"] = false
+	}
+
+	fieldsInOrder := [...]string{"observations", "dryRun", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "observations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("observations"))
+			data, err := ec.unmarshalNObservationInput2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐObservationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Observations = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportObservationsInput unmarshals raw into the ImportObservationsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportObservationsInput(ctx context.Context, raw any) (model.ImportObservationsInput, error) {
+	var out model.ImportObservationsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportObservationsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputObservationFilter(ctx context.Context, obj any) (store.ObservationFilter, error) {
 	var it store.ObservationFilter
 	if obj == nil {
@@ -12312,6 +14951,136 @@ func UnmarshalObservationFilter(ctx context.Context, raw any) (store.Observation
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputObservationInput(ctx context.Context, obj any) (model.ObservationInput, error) {
+	var it model.ObservationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["status"]; !present {
+		asMap["status"] = "FINAL"
+	}
+
+	fieldsInOrder := [...]string{"metric", "provider", "municipality", "period", "value", "valueWomen", "valueMen", "sampleSize", "sampleSizeWomen", "sampleSizeMen", "status", "note", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "municipality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipality"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Municipality = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "valueWomen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueWomen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueWomen = data
+		case "valueMen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueMen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueMen = data
+		case "sampleSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sampleSize"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SampleSize = data
+		case "sampleSizeWomen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sampleSizeWomen"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SampleSizeWomen = data
+		case "sampleSizeMen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sampleSizeMen"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SampleSizeMen = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalObservationInput unmarshals raw into the ObservationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalObservationInput(ctx context.Context, raw any) (model.ObservationInput, error) {
+	var out model.ObservationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ObservationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputObservationOrder(ctx context.Context, obj any) (store.ObservationOrder, error) {
 	var it store.ObservationOrder
 	if obj == nil {
@@ -12358,6 +15127,76 @@ func (ec *executionContext) unmarshalInputObservationOrder(ctx context.Context, 
 func UnmarshalObservationOrder(ctx context.Context, raw any) (store.ObservationOrder, error) {
 	var out store.ObservationOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ObservationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPriceItemInput(ctx context.Context, obj any) (model.PriceItemInput, error) {
+	var it model.PriceItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"label", "unit", "amountOre", "resultBasedShare", "paidWhen"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNPriceUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "amountOre":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountOre"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountOre = data
+		case "resultBasedShare":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resultBasedShare"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResultBasedShare = data
+		case "paidWhen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidWhen"))
+			data, err := ec.unmarshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidWhen = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceItemInput unmarshals raw into the PriceItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceItemInput(ctx context.Context, raw any) (model.PriceItemInput, error) {
+	var out model.PriceItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceItemInput", raw, &out)
 	return out, err
 }
 
@@ -12477,6 +15316,300 @@ func (ec *executionContext) unmarshalInputProviderOrder(ctx context.Context, obj
 func UnmarshalProviderOrder(ctx context.Context, raw any) (store.ProviderOrder, error) {
 	var out store.ProviderOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProviderOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPublishPriceListInput(ctx context.Context, obj any) (model.PublishPriceListInput, error) {
+	var it model.PublishPriceListInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scheme", "validFrom", "validTo", "decidedOn", "items", "source", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scheme":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheme"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scheme = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validTo"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidTo = data
+		case "decidedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecidedOn = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNPriceItemInput2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishPriceListInput unmarshals raw into the PublishPriceListInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishPriceListInput(ctx context.Context, raw any) (model.PublishPriceListInput, error) {
+	var out model.PublishPriceListInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishPriceListInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Context, obj any) (model.RenewAuthorisationInput, error) {
+	var it model.RenewAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "validUntil", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRenewAuthorisationInput unmarshals raw into the RenewAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRenewAuthorisationInput(ctx context.Context, raw any) (model.RenewAuthorisationInput, error) {
+	var out model.RenewAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RenewAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.Context, obj any) (model.RevokeAuthorisationInput, error) {
+	var it model.RevokeAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "revokedOn", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "revokedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revokedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevokedOn = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeAuthorisationInput unmarshals raw into the RevokeAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeAuthorisationInput(ctx context.Context, raw any) (model.RevokeAuthorisationInput, error) {
+	var out model.RevokeAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateProviderInput(ctx context.Context, obj any) (model.UpdateProviderInput, error) {
+	var it model.UpdateProviderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "organisationNumber", "operatingForm", "municipality", "website", "description", "source", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "organisationNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationNumber = data
+		case "operatingForm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operatingForm"))
+			data, err := ec.unmarshalOOperatingForm2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOperatingForm(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OperatingForm = data
+		case "municipality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("municipality"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Municipality = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProviderInput unmarshals raw into the UpdateProviderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProviderInput(ctx context.Context, raw any) (model.UpdateProviderInput, error) {
+	var out model.UpdateProviderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProviderInput", raw, &out)
 	return out, err
 }
 
@@ -12704,6 +15837,135 @@ func (ec *executionContext) _AssociationMember(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._AuditEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._AuditEntry_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditLogConnectionImplementors = []string{"AuditLogConnection"}
+
+func (ec *executionContext) _AuditLogConnection(ctx context.Context, sel ast.SelectionSet, obj *store.AuditPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditLogConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditLogConnection")
+		case "edges":
+			out.Values[i] = ec._AuditLogConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditLogConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditLogConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditLogEdgeImplementors = []string{"AuditLogEdge"}
+
+func (ec *executionContext) _AuditLogEdge(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditLogEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditLogEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditLogEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditLogEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var authorisationImplementors = []string{"Authorisation", "Node"}
 
 func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.SelectionSet, obj *store.Authorisation) graphql.Marshaler {
@@ -12768,6 +16030,39 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._Authorisation_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var authorisationPayloadImplementors = []string{"AuthorisationPayload"}
+
+func (ec *executionContext) _AuthorisationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthorisationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authorisationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthorisationPayload")
+		case "authorisation":
+			out.Values[i] = ec._AuthorisationPayload_authorisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13396,6 +16691,39 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var deleteObservationsPayloadImplementors = []string{"DeleteObservationsPayload"}
+
+func (ec *executionContext) _DeleteObservationsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteObservationsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteObservationsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteObservationsPayload")
+		case "deleted":
+			out.Values[i] = ec._DeleteObservationsPayload_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletionImplementors = []string{"Deletion"}
 
 func (ec *executionContext) _Deletion(ctx context.Context, sel ast.SelectionSet, obj *store.Deletion) graphql.Marshaler {
@@ -13500,6 +16828,54 @@ func (ec *executionContext) _DeletionEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._DeletionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importObservationsPayloadImplementors = []string{"ImportObservationsPayload"}
+
+func (ec *executionContext) _ImportObservationsPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ImportResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importObservationsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportObservationsPayload")
+		case "added":
+			out.Values[i] = ec._ImportObservationsPayload_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._ImportObservationsPayload_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportObservationsPayload_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dryRun":
+			out.Values[i] = ec._ImportObservationsPayload_dryRun(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13870,6 +17246,98 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "importObservations":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importObservations(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteObservations":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteObservations(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProvider":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProvider(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProvider":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProvider(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renewAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renewAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishPriceList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishPriceList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var observationImplementors = []string{"Observation", "Node"}
 
 func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionSet, obj *store.Observation) graphql.Marshaler {
@@ -13971,6 +17439,12 @@ func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "revisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Observation_revisions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14057,6 +17531,100 @@ func (ec *executionContext) _ObservationEdge(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._ObservationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var observationRevisionImplementors = []string{"ObservationRevision"}
+
+func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.SelectionSet, obj *store.Revision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, observationRevisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ObservationRevision")
+		case "value":
+			out.Values[i] = ec._ObservationRevision_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "valueWomen":
+			out.Values[i] = ec._ObservationRevision_valueWomen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "valueMen":
+			out.Values[i] = ec._ObservationRevision_valueMen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sampleSize":
+			out.Values[i] = ec._ObservationRevision_sampleSize(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suppressed":
+			out.Values[i] = ec._ObservationRevision_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ObservationRevision_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._ObservationRevision_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ObservationRevision_source(ctx, field, obj)
+				})
+		case "validFrom":
+			out.Values[i] = ec._ObservationRevision_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replacedAt":
+			out.Values[i] = ec._ObservationRevision_replacedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "replacedBy":
+			out.Values[i] = ec._ObservationRevision_replacedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._ObservationRevision_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deleted":
+			out.Values[i] = ec._ObservationRevision_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14234,6 +17802,39 @@ func (ec *executionContext) _PriceList(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = ec._PriceList_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceListPayloadImplementors = []string{"PriceListPayload"}
+
+func (ec *executionContext) _PriceListPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PriceListPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceListPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceListPayload")
+		case "priceList":
+			out.Values[i] = ec._PriceListPayload_priceList(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14443,6 +18044,39 @@ func (ec *executionContext) _ProviderEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var providerPayloadImplementors = []string{"ProviderPayload"}
+
+func (ec *executionContext) _ProviderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProviderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, providerPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProviderPayload")
+		case "provider":
+			out.Values[i] = ec._ProviderPayload_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -14551,6 +18185,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
 				})
 		case "comparison":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -15319,6 +18959,58 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *store.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditLogConnection2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditPage(ctx context.Context, sel ast.SelectionSet, v *store.AuditPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditLogConnection!")
+		return graphql.Null
+	}
+	return ec._AuditLogConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditLogEdge2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEdge(ctx context.Context, sel ast.SelectionSet, v store.AuditEdge) graphql.Marshaler {
+	return ec._AuditLogEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditLogEdge2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AuditEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditLogEdge2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuditEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuthorisation2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Authorisation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15341,6 +19033,14 @@ func (ec *executionContext) marshalNAuthorisation2ᚖgithubᚗcomᚋjamforelse�
 		return graphql.Null
 	}
 	return ec._Authorisation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuthorisationPayload!")
+		return graphql.Null
+	}
+	return ec._AuthorisationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuthorisationScheme2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSchemeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Scheme) graphql.Marshaler {
@@ -15539,6 +19239,11 @@ func (ec *executionContext) marshalNCoordinationAssociation2ᚖgithubᚗcomᚋja
 	return ec._CoordinationAssociation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateProviderInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐCreateProviderInput(ctx context.Context, v any) (model.CreateProviderInput, error) {
+	res, err := ec.unmarshalInputCreateProviderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCurrency2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15587,6 +19292,19 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDeleteObservationsInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDeleteObservationsInput(ctx context.Context, v any) (model.DeleteObservationsInput, error) {
+	res, err := ec.unmarshalInputDeleteObservationsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteObservationsPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDeleteObservationsPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteObservationsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteObservationsPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteObservationsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDeletion2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDeletionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Deletion) graphql.Marshaler {
@@ -15655,6 +19373,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNGrantAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐGrantAuthorisationInput(ctx context.Context, v any) (model.GrantAuthorisationInput, error) {
+	res, err := ec.unmarshalInputGrantAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15696,6 +19419,19 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNImportObservationsInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐImportObservationsInput(ctx context.Context, v any) (model.ImportObservationsInput, error) {
+	res, err := ec.unmarshalInputImportObservationsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportObservationsPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐImportResult(ctx context.Context, sel ast.SelectionSet, v *store.ImportResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportObservationsPayload!")
+		return graphql.Null
+	}
+	return ec._ImportObservationsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -15908,6 +19644,8 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋjamforelseᚋapiᚋgr
 	{
 		var batchItemsProvider []*store.Provider
 		batchIdxMapProvider := map[int]int{}
+		var batchItemsObservation []*store.Observation
+		batchIdxMapObservation := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case store.Provider:
@@ -15916,10 +19654,19 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋjamforelseᚋapiᚋgr
 			case *store.Provider:
 				batchIdxMapProvider[i] = len(batchItemsProvider)
 				batchItemsProvider = append(batchItemsProvider, concrete)
+			case store.Observation:
+				batchIdxMapObservation[i] = len(batchItemsObservation)
+				batchItemsObservation = append(batchItemsObservation, &concrete)
+			case *store.Observation:
+				batchIdxMapObservation[i] = len(batchItemsObservation)
+				batchItemsObservation = append(batchItemsObservation, concrete)
 			}
 		}
 		if len(batchItemsProvider) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Provider", batchItemsProvider, batchIdxMapProvider)
+		}
+		if len(batchItemsObservation) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Observation", batchItemsObservation, batchIdxMapObservation)
 		}
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -15932,6 +19679,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋjamforelseᚋapiᚋgr
 }
 
 func (ec *executionContext) marshalNObservation2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Observation) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Observation", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -15983,6 +19731,25 @@ func (ec *executionContext) marshalNObservationEdge2ᚕgithubᚗcomᚋjamforelse
 	return ret
 }
 
+func (ec *executionContext) unmarshalNObservationInput2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐObservationInputᚄ(ctx context.Context, v any) ([]*model.ObservationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ObservationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNObservationInput2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐObservationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNObservationInput2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐObservationInput(ctx context.Context, v any) (*model.ObservationInput, error) {
+	res, err := ec.unmarshalInputObservationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNObservationOrderField2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationOrderField(ctx context.Context, v any) (store.ObservationOrderField, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNObservationOrderField2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationOrderField[tmp]
@@ -16008,6 +19775,30 @@ var (
 		store.ObservationOrderPeriod:    "PERIOD",
 	}
 )
+
+func (ec *executionContext) marshalNObservationRevision2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Revision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObservationRevision2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐRevision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNObservationRevision2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐRevision(ctx context.Context, sel ast.SelectionSet, v *store.Revision) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ObservationRevision!")
+		return graphql.Null
+	}
+	return ec._ObservationRevision(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNObservationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus(ctx context.Context, v any) (store.ObservationStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -16149,6 +19940,25 @@ func (ec *executionContext) marshalNPriceItem2ᚕgithubᚗcomᚋjamforelseᚋapi
 	return ret
 }
 
+func (ec *executionContext) unmarshalNPriceItemInput2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceItemInputᚄ(ctx context.Context, v any) ([]*model.PriceItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PriceItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriceItemInput2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPriceItemInput2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceItemInput(ctx context.Context, v any) (*model.PriceItemInput, error) {
+	res, err := ec.unmarshalInputPriceItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPriceList2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceListᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.PriceList) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16171,6 +19981,14 @@ func (ec *executionContext) marshalNPriceList2ᚖgithubᚗcomᚋjamforelseᚋapi
 		return graphql.Null
 	}
 	return ec._PriceList(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPriceListPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPriceListPayload(ctx context.Context, sel ast.SelectionSet, v *model.PriceListPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriceListPayload!")
+		return graphql.Null
+	}
+	return ec._PriceListPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPriceUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceUnit(ctx context.Context, v any) (store.PriceUnit, error) {
@@ -16286,6 +20104,19 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNProviderPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐProviderPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProviderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProviderPayload!")
+		return graphql.Null
+	}
+	return ec._ProviderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPublishPriceListInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐPublishPriceListInput(ctx context.Context, v any) (model.PublishPriceListInput, error) {
+	res, err := ec.unmarshalInputPublishPriceListInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReferenceScope2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐReferenceScope(ctx context.Context, v any) (store.ReferenceScope, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNReferenceScope2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐReferenceScope[tmp]
@@ -16309,6 +20140,42 @@ var (
 	marshalNReferenceScope2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐReferenceScope = map[store.ReferenceScope]string{
 		store.ScopeMunicipality: "MUNICIPALITY",
 		store.ScopeCountry:      "COUNTRY",
+	}
+)
+
+func (ec *executionContext) unmarshalNRenewAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRenewAuthorisationInput(ctx context.Context, v any) (model.RenewAuthorisationInput, error) {
+	res, err := ec.unmarshalInputRenewAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRevokeAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRevokeAuthorisationInput(ctx context.Context, v any) (model.RevokeAuthorisationInput, error) {
+	res, err := ec.unmarshalInputRevokeAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx context.Context, v any) (store.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx context.Context, sel ast.SelectionSet, v store.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole = map[string]store.Role{
+		"EDITOR": store.Editor,
+		"ADMIN":  store.Admin,
+	}
+	marshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole = map[store.Role]string{
+		store.Editor: "EDITOR",
+		store.Admin:  "ADMIN",
 	}
 )
 
@@ -16446,6 +20313,11 @@ func (ec *executionContext) marshalNTargetGroup2ᚕgithubᚗcomᚋjamforelseᚋa
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateProviderInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐUpdateProviderInput(ctx context.Context, v any) (model.UpdateProviderInput, error) {
+	res, err := ec.unmarshalInputUpdateProviderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -16863,6 +20735,38 @@ func (ec *executionContext) unmarshalOObservationOrder2ᚖgithubᚗcomᚋjamfore
 	res, err := ec.unmarshalInputObservationOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus(ctx context.Context, v any) (*store.ObservationStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus(ctx context.Context, sel ast.SelectionSet, v *store.ObservationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus = map[string]store.ObservationStatus{
+		"FINAL":       store.StatusFinal,
+		"PRELIMINARY": store.StatusPreliminary,
+		"REVISED":     store.StatusRevised,
+	}
+	marshalOObservationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐObservationStatus = map[store.ObservationStatus]string{
+		store.StatusFinal:       "FINAL",
+		store.StatusPreliminary: "PRELIMINARY",
+		store.StatusRevised:     "REVISED",
+	}
+)
 
 func (ec *executionContext) unmarshalOOperatingForm2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOperatingFormᚄ(ctx context.Context, v any) ([]store.OperatingForm, error) {
 	if v == nil {

@@ -20,9 +20,11 @@ import (
 
 // Error codes clients see in extensions.code.
 const (
-	CodeBadUserInput = "BAD_USER_INPUT"
-	CodeNotFound     = "NOT_FOUND"
-	CodeInternal     = "INTERNAL"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeNotFound        = "NOT_FOUND"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeInternal        = "INTERNAL"
 )
 
 // parserTokenLimit bounds the size of a query before it is validated: validation time grows with the
@@ -31,7 +33,9 @@ const parserTokenLimit = 5000
 
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
 func NewHandler(db *store.DB, logger *slog.Logger) http.Handler {
-	h := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{db: db}}))
+	cfg := Config{Resolvers: &Resolver{db: db}}
+	cfg.Directives.RequiresRole = requiresRole
+	h := handler.New(NewExecutableSchema(cfg))
 	// Only GET (queries) and POST with a JSON body: no multipart transport, so a page on another site
 	// cannot send a query without a CORS preflight.
 	h.AddTransport(transport.GET{})
@@ -50,7 +54,7 @@ func NewHandler(db *store.DB, logger *slog.Logger) http.Handler {
 		logger.ErrorContext(ctx, "resolver panic", "panic", v, "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
 	})
-	return h
+	return authenticated(db, h)
 }
 
 // presentError shows users only messages meant for them: gqlgen's own parse and validation errors pass
@@ -60,11 +64,29 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		var input *store.InputError
+		var problems *store.ProblemsError
+		var invalid *store.ValidationError
 		switch {
 		case e.Err == nil:
 		case errors.As(err, &input):
 			e.Message = input.Msg
 			e.Extensions = map[string]any{"code": CodeBadUserInput}
+		case errors.As(err, &problems):
+			list := make([]map[string]any, len(problems.Problems))
+			for i, p := range problems.Problems {
+				list[i] = map[string]any{"row": p.Row, "field": p.Field, "message": p.Message}
+			}
+			e.Message = problems.Error()
+			e.Extensions = map[string]any{"code": CodeBadUserInput, "problems": list}
+		case errors.As(err, &invalid):
+			e.Message = invalid.Error()
+			e.Extensions = map[string]any{"code": CodeBadUserInput, "problems": invalid.Problems}
+		case errors.Is(err, store.ErrUnauthenticated):
+			e.Message = "a valid API token is required: send it as Authorization: Bearer <token>"
+			e.Extensions = map[string]any{"code": CodeUnauthenticated}
+		case errors.Is(err, store.ErrForbidden):
+			e.Message = err.Error()
+			e.Extensions = map[string]any{"code": CodeForbidden}
 		case errors.Is(err, store.ErrNotFound):
 			e.Message = err.Error()
 			e.Extensions = map[string]any{"code": CodeNotFound}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
 )
 
@@ -17,11 +18,10 @@ type Resolver struct {
 type catalogKey struct{}
 
 // catalogHolder loads the catalog at most once per request, so every resolver of one request sees the
-// same version of the data.
+// same version of the data, until a mutation of the request changes it.
 type catalogHolder struct {
-	once    sync.Once
+	mu      sync.Mutex
 	catalog *store.Catalog
-	err     error
 }
 
 func withCatalogHolder(ctx context.Context) context.Context {
@@ -34,8 +34,26 @@ func (r *Resolver) catalog(ctx context.Context) (*store.Catalog, error) {
 	if h == nil { // outside a request (tests calling a resolver directly)
 		return r.db.Catalog(ctx)
 	}
-	h.once.Do(func() { h.catalog, h.err = r.db.Catalog(ctx) })
-	return h.catalog, h.err
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.catalog == nil {
+		c, err := r.db.Catalog(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.catalog = c
+	}
+	return h.catalog, nil
+}
+
+// wrote tells the request that a mutation changed the data: what it reads next comes from the new
+// version.
+func (r *Resolver) wrote(ctx context.Context) {
+	if h, _ := ctx.Value(catalogKey{}).(*catalogHolder); h != nil {
+		h.mu.Lock()
+		h.catalog = nil
+		h.mu.Unlock()
+	}
 }
 
 // fromCatalog runs get on the request's catalog: the shape of most resolvers, which look up a related
@@ -78,4 +96,18 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// providerPayload answers a provider mutation with the provider as it now is.
+func (r *Resolver) providerPayload(ctx context.Context, id string) (*model.ProviderPayload, error) {
+	r.wrote(ctx)
+	return fromCatalog(ctx, r, func(c *store.Catalog) *model.ProviderPayload { return &model.ProviderPayload{Provider: c.Provider(id)} })
+}
+
+// authorisationPayload answers an authorisation mutation with the authorisation as it now is.
+func (r *Resolver) authorisationPayload(ctx context.Context, id string) (*model.AuthorisationPayload, error) {
+	r.wrote(ctx)
+	return fromCatalog(ctx, r, func(c *store.Catalog) *model.AuthorisationPayload {
+		return &model.AuthorisationPayload{Authorisation: c.Authorisation(id)}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
 )
 
@@ -151,6 +152,81 @@ func (r *municipalityResolver) CoordinationAssociations(ctx context.Context, obj
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Association { return c.MunicipalityAssociations(obj.Code) })
 }
 
+// ImportObservations is the resolver for the importObservations field.
+func (r *mutationResolver) ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error) {
+	obs, err := observationsFrom(input.Observations)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.db.ImportObservations(ctx, change(ctx, input.Reason), obs, deref(input.DryRun))
+	r.wrote(ctx)
+	return &res, err
+}
+
+// DeleteObservations is the resolver for the deleteObservations field.
+func (r *mutationResolver) DeleteObservations(ctx context.Context, input model.DeleteObservationsInput) (*model.DeleteObservationsPayload, error) {
+	err := r.db.DeleteObservations(ctx, change(ctx, &input.Reason), input.Ids)
+	r.wrote(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeleteObservationsPayload{Deleted: len(input.Ids)}, nil
+}
+
+// CreateProvider is the resolver for the createProvider field.
+func (r *mutationResolver) CreateProvider(ctx context.Context, input model.CreateProviderInput) (*model.ProviderPayload, error) {
+	id, err := r.db.CreateProvider(ctx, change(ctx, input.Reason), providerFromCreate(input))
+	if err != nil {
+		return nil, err
+	}
+	return r.providerPayload(ctx, id)
+}
+
+// UpdateProvider is the resolver for the updateProvider field.
+func (r *mutationResolver) UpdateProvider(ctx context.Context, input model.UpdateProviderInput) (*model.ProviderPayload, error) {
+	if err := r.db.UpdateProvider(ctx, change(ctx, input.Reason), input.ID, providerFromUpdate(input)); err != nil {
+		return nil, err
+	}
+	return r.providerPayload(ctx, input.ID)
+}
+
+// GrantAuthorisation is the resolver for the grantAuthorisation field.
+func (r *mutationResolver) GrantAuthorisation(ctx context.Context, input model.GrantAuthorisationInput) (*model.AuthorisationPayload, error) {
+	id, err := r.db.GrantAuthorisation(ctx, change(ctx, &input.Reason), input.Provider, input.Scheme, input.GrantedOn, input.ValidUntil, input.Source)
+	if err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, id)
+}
+
+// RenewAuthorisation is the resolver for the renewAuthorisation field.
+func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.ValidUntil); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// RevokeAuthorisation is the resolver for the revokeAuthorisation field.
+func (r *mutationResolver) RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// PublishPriceList is the resolver for the publishPriceList field.
+func (r *mutationResolver) PublishPriceList(ctx context.Context, input model.PublishPriceListInput) (*model.PriceListPayload, error) {
+	id, err := r.db.PublishPriceList(ctx, change(ctx, input.Reason), priceListFrom(input))
+	if err != nil {
+		return nil, err
+	}
+	r.wrote(ctx)
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *model.PriceListPayload {
+		return &model.PriceListPayload{PriceList: c.PriceList(id)}
+	})
+}
+
 // Metric is the resolver for the metric field.
 func (r *observationResolver) Metric(ctx context.Context, obj *store.Observation) (*store.Metric, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.MetricID) })
@@ -177,6 +253,28 @@ func (r *observationResolver) Source(ctx context.Context, obj *store.Observation
 // Illustrative is the resolver for the illustrative field.
 func (r *observationResolver) Illustrative(ctx context.Context, obj *store.Observation) (bool, error) {
 	return r.illustrative(ctx, obj.SourceID)
+}
+
+// Revisions is the batch resolver for the revisions field.
+func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error) {
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = o.ID()
+	}
+	found, err := r.db.Revisions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*store.Revision, len(objs))
+	for i, id := range ids {
+		out[i] = found[id]
+	}
+	return out, nil
+}
+
+// Source is the resolver for the source field.
+func (r *observationRevisionResolver) Source(ctx context.Context, obj *store.Revision) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // Scheme is the resolver for the scheme field.
@@ -340,6 +438,11 @@ func (r *queryResolver) Search(ctx context.Context, text string, first *int) ([]
 	return r.db.Search(ctx, text, deref(first))
 }
 
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*store.AuditPage, error) {
+	return r.db.AuditLog(ctx, first, after)
+}
+
 // Comparison is the resolver for the comparison field.
 func (r *queryResolver) Comparison(ctx context.Context, serviceArea string, period string, metrics []string, operatingForms []store.OperatingForm, municipality *string) (*store.Comparison, error) {
 	c, err := r.catalog(ctx)
@@ -422,8 +525,16 @@ func (r *Resolver) Milestone() MilestoneResolver { return &milestoneResolver{r} 
 // Municipality returns MunicipalityResolver implementation.
 func (r *Resolver) Municipality() MunicipalityResolver { return &municipalityResolver{r} }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
+
+// ObservationRevision returns ObservationRevisionResolver implementation.
+func (r *Resolver) ObservationRevision() ObservationRevisionResolver {
+	return &observationRevisionResolver{r}
+}
 
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
@@ -454,7 +565,9 @@ type (
 	metricFormulaResolver           struct{ *Resolver }
 	milestoneResolver               struct{ *Resolver }
 	municipalityResolver            struct{ *Resolver }
+	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
+	observationRevisionResolver     struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }

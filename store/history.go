@@ -10,8 +10,8 @@ import (
 
 // Revision is a former version of a figure: what it said, from when, and who replaced it, when and why.
 type Revision struct {
+	Observation   // the figure as it was, suppressed like any figure
 	ObservationID string
-	Figure        Observation // the values as they were, suppressed like any figure
 	ValidFrom     time.Time
 	ReplacedAt    time.Time
 	ReplacedBy    string
@@ -33,7 +33,7 @@ func (db *DB) Revisions(ctx context.Context, observationIDs []string) (map[strin
 	out := map[string][]*Revision{}
 	for rows.Next() {
 		r := new(Revision)
-		o := &r.Figure
+		o := &r.Observation
 		var from, at string
 		if err := rows.Scan(&r.ObservationID, &o.Value, &o.ValueWomen, &o.ValueMen, &o.SampleSize, &o.SampleSizeWomen, &o.SampleSizeMen,
 			&o.Status, &o.Note, &o.SourceID, &from, &at, &r.ReplacedBy, &r.Reason, &r.Deleted); err != nil {

@@ -2,7 +2,201 @@
 
 package model
 
+import (
+	"github.com/jamforelse/api/store"
+)
+
+// The authorisation after a write.
+type AuthorisationPayload struct {
+	// The authorisation.
+	Authorisation *store.Authorisation `json:"authorisation"`
+}
+
+// A new provider.
+type CreateProviderInput struct {
+	// The key of its ID, `Provider:<slug>`: lowercase letters, digits and dashes. It never changes.
+	Slug string `json:"slug"`
+	// Its name.
+	Name string `json:"name"`
+	// Its organisation number, `NNNNNN-NNNN`.
+	OrganisationNumber *string `json:"organisationNumber,omitempty"`
+	// Who runs it.
+	OperatingForm store.OperatingForm `json:"operatingForm"`
+	// The municipality where it works under authorisation (four-digit code).
+	Municipality string `json:"municipality"`
+	// Its website.
+	Website *string `json:"website,omitempty"`
+	// A short description.
+	Description *string `json:"description,omitempty"`
+	// Where the facts about it come from (a source's ID).
+	Source string `json:"source"`
+	// Why it is added.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Figures to delete.
+type DeleteObservationsInput struct {
+	// The figures' IDs.
+	Ids []string `json:"ids"`
+	// Why they are deleted; required.
+	Reason string `json:"reason"`
+}
+
+// What a deletion did.
+type DeleteObservationsPayload struct {
+	// How many figures were deleted.
+	Deleted int `json:"deleted"`
+}
+
+// A new authorisation.
+type GrantAuthorisationInput struct {
+	// The provider (its ID).
+	Provider string `json:"provider"`
+	// The scheme (its ID).
+	Scheme string `json:"scheme"`
+	// The first day it is valid.
+	GrantedOn store.Date `json:"grantedOn"`
+	// The last day it is valid; leave it out for until further notice.
+	ValidUntil *store.Date `json:"validUntil,omitempty"`
+	// Where the decision is recorded (a source's ID).
+	Source string `json:"source"`
+	// Why it is granted; required.
+	Reason string `json:"reason"`
+}
+
+// A batch of figures to add or correct.
+type ImportObservationsInput struct {
+	// The figures, at most 100,000. Each is identified by metric, provider (or municipality) and period.
+	Observations []*ObservationInput `json:"observations"`
+	// When true, check and count everything but write nothing.
+	DryRun *bool `json:"dryRun,omitempty"`
+	// Why the figures are published or corrected; kept in the history and the audit log.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Changes to the data. Every write needs an API token (`Authorization: Bearer <token>`), is checked in
+// full before anything is written (a refused write lists every problem in `extensions.problems`, with the
+// row and field), is all or nothing, and is recorded in the audit log.
+type Mutation struct {
+}
+
+// One figure to add or correct.
+type ObservationInput struct {
+	// The metric (its ID).
+	Metric string `json:"metric"`
+	// The provider (its ID); leave it out for a figure about a whole municipality.
+	Provider *string `json:"provider,omitempty"`
+	// The municipality (four-digit code): where the provider was followed up, or the one the figure is about.
+	Municipality string `json:"municipality"`
+	// The period, for example `2018`, `2018-HT`, `2018-Q3` or `2018-09`.
+	Period string `json:"period"`
+	// The value, in the metric's unit; percentages lie within 0–100.
+	Value *float64 `json:"value,omitempty"`
+	// The value for women.
+	ValueWomen *float64 `json:"valueWomen,omitempty"`
+	// The value for men.
+	ValueMen *float64 `json:"valueMen,omitempty"`
+	// How many individuals the value is based on.
+	SampleSize *int `json:"sampleSize,omitempty"`
+	// How many women it is based on.
+	SampleSizeWomen *int `json:"sampleSizeWomen,omitempty"`
+	// How many men it is based on.
+	SampleSizeMen *int `json:"sampleSizeMen,omitempty"`
+	// Whether the figure is final, preliminary or revised.
+	Status *store.ObservationStatus `json:"status,omitempty"`
+	// A remark on the figure.
+	Note *string `json:"note,omitempty"`
+	// Where the figure comes from (a source's ID).
+	Source string `json:"source"`
+}
+
+// One price.
+type PriceItemInput struct {
+	// What is paid for.
+	Label string `json:"label"`
+	// What the amount is paid per.
+	Unit store.PriceUnit `json:"unit"`
+	// The amount in öre (1 krona = 100 öre).
+	AmountOre int64 `json:"amountOre"`
+	// The share of the amount (0 to 1) paid only for a result.
+	ResultBasedShare float64 `json:"resultBasedShare"`
+	// When it is paid.
+	PaidWhen store.PaymentTrigger `json:"paidWhen"`
+}
+
+// The price list after a write.
+type PriceListPayload struct {
+	// The price list.
+	PriceList *store.PriceList `json:"priceList"`
+}
+
+// The provider after a write.
+type ProviderPayload struct {
+	// The provider.
+	Provider *store.Provider `json:"provider"`
+}
+
+// A new price list.
+type PublishPriceListInput struct {
+	// The scheme (its ID).
+	Scheme string `json:"scheme"`
+	// The first day the prices apply.
+	ValidFrom store.Date `json:"validFrom"`
+	// The last day they apply; leave it out for until further notice.
+	ValidTo *store.Date `json:"validTo,omitempty"`
+	// The date of the decision.
+	DecidedOn *store.Date `json:"decidedOn,omitempty"`
+	// The prices, in display order.
+	Items []*PriceItemInput `json:"items"`
+	// Where the prices come from (a source's ID).
+	Source string `json:"source"`
+	// Why they are published.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // The entry points of the graph. Lists that can grow are paginated connections (first/after, last/before);
 // short fixed lists are plain lists.
 type Query struct {
+}
+
+// An authorisation to extend.
+type RenewAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The new last valid day; leave it out for until further notice.
+	ValidUntil *store.Date `json:"validUntil,omitempty"`
+	// Why it is renewed; required.
+	Reason string `json:"reason"`
+}
+
+// An authorisation to withdraw.
+type RevokeAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// Its last valid day.
+	RevokedOn store.Date `json:"revokedOn"`
+	// Why it is revoked; required, and shown with the authorisation.
+	Reason string `json:"reason"`
+}
+
+// Changes to a provider. Fields left out stay as they are.
+type UpdateProviderInput struct {
+	// The provider (its ID).
+	ID string `json:"id"`
+	// Its name.
+	Name *string `json:"name,omitempty"`
+	// Its organisation number, `NNNNNN-NNNN`.
+	OrganisationNumber *string `json:"organisationNumber,omitempty"`
+	// Who runs it.
+	OperatingForm *store.OperatingForm `json:"operatingForm,omitempty"`
+	// Its municipality (four-digit code).
+	Municipality *string `json:"municipality,omitempty"`
+	// Its website.
+	Website *string `json:"website,omitempty"`
+	// A short description.
+	Description *string `json:"description,omitempty"`
+	// Where the facts come from (a source's ID).
+	Source *string `json:"source,omitempty"`
+	// Why it is changed.
+	Reason *string `json:"reason,omitempty"`
 }
