@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,39 +12,107 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jamforelse/api/csvimport"
 	"github.com/jamforelse/api/kolada"
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
 
+// commands are the program's subcommands besides serving: `server NAME …`.
+var commands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error{
+	"import":        importCSV,
+	"import-kolada": importKolada,
+	"token":         token,
+}
+
+// commandFlags starts a subcommand's flags with the database flag every subcommand has.
+func commandFlags(name, usage string, getenv func(string) string, stdout io.Writer) (*flag.FlagSet, *string) {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	flags.Usage = func() {
+		fmt.Fprintln(stdout, "usage: server "+usage)
+		flags.PrintDefaults()
+	}
+	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file` (env DB_PATH)")
+	return flags, dbPath
+}
+
+// openSeeded opens the database, loading the seed data if it is new, as the server does.
+func openSeeded(ctx context.Context, path string) (*store.DB, error) {
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := seed.LoadIfEmpty(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	return db, nil
+}
+
+// importCSV is `server import [-db FILE] [-as NAME] [-reason TEXT] [-dry-run] FILE.csv`: it adds or
+// corrects the figures of a spreadsheet (see csvimport/template.csv), all or nothing, with the same
+// checks as the API, and reports problems as file:line.
+func importCSV(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags, dbPath := commandFlags("import", "import [-db FILE] [-as NAME] [-reason TEXT] [-dry-run] FILE.csv", getenv, stdout)
+	actor := flags.String("as", "command line", "the `name` the audit log records the import under")
+	reason := flags.String("reason", "", "why the figures are published or corrected, for the history")
+	dryRun := flags.Bool("dry-run", false, "check and count, but write nothing")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return errors.New("import: name one CSV file")
+	}
+	name := flags.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	file, err := csvimport.Parse(f, name)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	db, err := openSeeded(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "%s: %d rows read; checking and writing in one transaction\n", name, len(file.Observations))
+	ch := store.Change{Actor: *actor, Operation: "importCSV", Reason: nonEmpty(*reason)}
+	res, err := db.ImportObservations(ctx, ch, file.Observations, *dryRun)
+	if err != nil {
+		return file.Explain(name, err)
+	}
+	verb := "imported"
+	if res.DryRun {
+		verb = "dry run, nothing written"
+	}
+	fmt.Fprintf(stdout, "%s: %s: %d added, %d corrected, %d unchanged\n", name, verb, res.Added, res.Changed, res.Unchanged)
+	return nil
+}
+
 // importKolada is `server import-kolada [-db FILE] [-source ID] FILE…`: it reads files in Kolada's v3
 // data format and adds or corrects the municipality-wide figures of every metric whose koladaId they
 // name, all files in one transaction.
 func importKolada(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	flags := flag.NewFlagSet("import-kolada", flag.ContinueOnError)
-	flags.SetOutput(stdout)
-	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file` (env DB_PATH)")
+	flags, dbPath := commandFlags("import-kolada", "import-kolada [-db FILE] [-source ID] FILE.json…", getenv, stdout)
 	source := flags.String("source", "Source:kolada", "the `ID` of the source the figures are attributed to")
 	actor := flags.String("as", "command line", "the `name` the audit log records the import under")
-	flags.Usage = func() {
-		fmt.Fprintln(stdout, "usage: server import-kolada [-db FILE] [-source ID] FILE.json…")
-		flags.PrintDefaults()
-	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	if flags.NArg() == 0 {
 		flags.Usage()
-		return fmt.Errorf("import-kolada: name at least one file")
+		return errors.New("import-kolada: name at least one file")
 	}
-	db, err := store.Open(ctx, *dbPath, store.Options{})
+	db, err := openSeeded(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := seed.LoadIfEmpty(ctx, db); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
 	c, err := db.Catalog(ctx)
 	if err != nil {
 		return err
@@ -70,4 +139,62 @@ func importKolada(ctx context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintf(stdout, "imported %s: %d added, %d corrected, %d unchanged\n", strings.Join(flags.Args(), ", "), res.Added, res.Changed, res.Unchanged)
 	return nil
+}
+
+// token is `server token create -name NAME -role editor|admin`, `server token list` and
+// `server token revoke NAME`. A new token's secret is printed once; the database keeps only its hash.
+func token(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	usage := "token create -name NAME -role editor|admin | token list | token revoke NAME"
+	if len(args) == 0 {
+		return errors.New("usage: server " + usage)
+	}
+	flags, dbPath := commandFlags("token "+args[0], usage, getenv, stdout)
+	name := flags.String("name", "", "the token's `name`, recorded with every write it makes")
+	role := flags.String("role", "editor", "`editor` (publishes results) or admin (also providers, authorisations, prices, audit log)")
+	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openSeeded(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "create":
+		secret, err := db.CreateToken(ctx, *name, store.Role(strings.ToUpper(*role)))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created token %q (%s). Its secret is shown only now; keep it safe:\n%s\n", *name, strings.ToLower(*role), secret)
+	case "list":
+		tokens, err := db.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range tokens {
+			state := "active"
+			if t.RevokedAt != nil {
+				state = "revoked " + t.RevokedAt.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(stdout, "%-24s %-6s created %s  %s\n", t.Name, strings.ToLower(string(t.Role)), t.CreatedAt.Format("2006-01-02 15:04"), state)
+		}
+	case "revoke":
+		if flags.NArg() != 1 {
+			return errors.New("usage: server token revoke NAME")
+		}
+		if err := db.RevokeToken(ctx, flags.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked token %q\n", flags.Arg(0))
+	default:
+		return errors.New("usage: server " + usage)
+	}
+	return nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

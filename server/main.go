@@ -2,7 +2,9 @@
 // /healthz. With no flags it listens on localhost:8080 and keeps its data in ./jamforelse.db, which it
 // creates, migrates and fills with the seed data on first start.
 //
-// `server import-kolada FILE…` reads reference figures in Kolada's data format into the database.
+// Subcommands work on the database directly: `server import FILE.csv` publishes a spreadsheet of
+// results, `server import-kolada FILE…` reads reference figures in Kolada's data format, and
+// `server token create|list|revoke` manages the API tokens that writes through the API need.
 package main
 
 import (
@@ -62,8 +64,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(args) > 1 && args[1] == "import-kolada" {
-		return importKolada(ctx, args[2:], getenv, stdout)
+	if len(args) > 1 {
+		if command, ok := commands[args[1]]; ok {
+			return command(ctx, args[2:], getenv, stdout)
+		}
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
