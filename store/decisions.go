@@ -32,7 +32,7 @@ type ProviderInput struct {
 func (c *Catalog) checkProvider(in ProviderInput, creating bool) error {
 	var ps problems
 	required := func(field string, v *string) {
-		if creating && (v == nil || strings.TrimSpace(*v) == "") {
+		if creating && v == nil {
 			ps.add(0, field, "required")
 		}
 	}
@@ -252,7 +252,11 @@ func (db *DB) PublishPriceList(ctx context.Context, ch Change, l *PriceList) (st
 				closing = other
 			case other.ValidFrom < l.ValidFrom && *other.ValidTo >= l.ValidFrom,
 				other.ValidFrom > l.ValidFrom && (l.ValidTo == nil || *l.ValidTo >= other.ValidFrom):
-				ps.add(0, "validFrom", "overlaps %s (%s to %v)", other.ID, other.ValidFrom, other.ValidTo)
+				until := "until further notice"
+				if other.ValidTo != nil {
+					until = "to " + string(*other.ValidTo)
+				}
+				ps.add(0, "validFrom", "overlaps %s (from %s %s)", other.ID, other.ValidFrom, until)
 			}
 		}
 	}
