@@ -158,7 +158,7 @@ func (r *mutationResolver) ImportObservations(ctx context.Context, input model.I
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.db.ImportObservations(ctx, change(ctx, input.Reason), obs, deref(input.DryRun))
+	res, err := r.db.ImportObservations(ctx, change(ctx, input.Reason), obs, store.ImportOptions{DryRun: deref(input.DryRun)})
 	r.wrote(ctx)
 	return &res, err
 }

@@ -70,7 +70,7 @@ func TestMirrorStaysAnExactCopy(t *testing.T) {
 		{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2020", Value: &added, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"},
 		{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2018", Value: &corrected, SampleSize: &n, Status: store.StatusRevised, SourceID: "Source:illustrative-results"},
 		{MetricID: "Metric:sfi-dropout-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2020", Value: &alsoAdded, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"},
-	}, false)
+	}, store.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func referenceValue(t *testing.T, db *store.DB, metric, code, period string) (*f
 func TestImportIsIdempotent(t *testing.T) {
 	db := seededDB(t)
 	obs := parseFile(t, "testdata/kolada-v3.json").Observations
-	first, err := db.ImportObservations(t.Context(), change, obs, false)
+	first, err := db.ImportObservations(t.Context(), change, obs, store.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestImportIsIdempotent(t *testing.T) {
 	if value == nil || *value != 61.5 {
 		t.Errorf("after the first import, 0183's 2018 pass rate = %v, want 61.5", value)
 	}
-	second, err := db.ImportObservations(t.Context(), change, parseFile(t, "testdata/kolada-v3.json").Observations, false)
+	second, err := db.ImportObservations(t.Context(), change, parseFile(t, "testdata/kolada-v3.json").Observations, store.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestImportOfABadFileChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.ImportObservations(t.Context(), change, res.Observations, false)
+	_, err = db.ImportObservations(t.Context(), change, res.Observations, store.ImportOptions{})
 	var p *store.ProblemsError
 	if !errors.As(err, &p) || !strings.Contains(err.Error(), `row 2, municipality: no municipality has the code "9999"`) {
 		t.Fatalf("import = %v, want a ProblemsError naming row 2's municipality 9999", err)

@@ -82,7 +82,8 @@ func importCSV(ctx context.Context, args []string, getenv func(string) string, s
 	defer db.Close()
 	fmt.Fprintf(stdout, "%s: %d rows read; checking and writing in one transaction\n", name, len(file.Observations))
 	ch := store.Change{Actor: *actor, Operation: "importCSV", Reason: nonEmpty(*reason)}
-	res, err := db.ImportObservations(ctx, ch, file.Observations, *dryRun)
+	progress := func(rows int) { fmt.Fprintf(stdout, "%s: %d rows written, not yet committed\n", name, rows) }
+	res, err := db.ImportObservations(ctx, ch, file.Observations, store.ImportOptions{DryRun: *dryRun, Progress: progress})
 	if err != nil {
 		return file.Explain(name, err)
 	}
@@ -133,7 +134,7 @@ func importKolada(ctx context.Context, args []string, getenv func(string) string
 			fmt.Fprintf(stdout, "%s: skipped %d figure(s) of %s, which no metric's koladaId names\n", name, res.Unmapped[kpi], kpi)
 		}
 	}
-	res, err := db.ImportObservations(ctx, store.Change{Actor: *actor, Operation: "importKolada"}, all, false)
+	res, err := db.ImportObservations(ctx, store.Change{Actor: *actor, Operation: "importKolada"}, all, store.ImportOptions{})
 	if err != nil {
 		return err
 	}

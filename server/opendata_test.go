@@ -192,7 +192,7 @@ func TestConditionalGET(t *testing.T) {
 	value, n := 50.0, 100
 	provider := "Provider:sundbyberg-vuxenutbildning"
 	if _, err := db.ImportObservations(context.Background(), store.Change{Actor: "test", Operation: "test"}, []*store.Observation{{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider,
-		MunicipalityCode: "0183", Period: "2020", Value: &value, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"}}, false); err != nil {
+		MunicipalityCode: "0183", Period: "2020", Value: &value, SampleSize: &n, Status: store.StatusPreliminary, SourceID: "Source:illustrative-results"}}, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	after, body := fetch(t, "GET", u, map[string]string{"If-None-Match": etag}, "")

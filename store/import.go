@@ -7,6 +7,14 @@ import (
 	"fmt"
 )
 
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// DryRun checks and counts everything and then writes nothing.
+	DryRun bool
+	// Progress, if set, is called after every 10,000 rows handled, before the transaction commits.
+	Progress func(rows int)
+}
+
 // ImportResult says what an import changed, or in a dry run would change.
 type ImportResult struct {
 	Added, Changed, Unchanged int
@@ -22,8 +30,8 @@ const maxAuditIDs = 1000
 // version in its history, with who changed it and why; a figure identical to the stored one is left
 // alone, so importing the same file twice changes nothing, not even the data version. A dry run checks
 // and counts everything and then writes nothing.
-func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observation, dryRun bool) (ImportResult, error) {
-	res := ImportResult{DryRun: dryRun}
+func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observation, opts ImportOptions) (ImportResult, error) {
+	res := ImportResult{DryRun: opts.DryRun}
 	c, err := db.Catalog(ctx)
 	if err != nil {
 		return res, err
@@ -59,7 +67,10 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 		defer unbury.Close()
 
 		var added, changed []string
-		for _, o := range obs {
+		for i, o := range obs {
+			if opts.Progress != nil && i > 0 && i%10_000 == 0 {
+				opts.Progress(i)
+			}
 			old, err := h.current(ctx, o.MetricID, subjectOf(o), o.Period)
 			switch {
 			case err == nil && sameFigure(old, o):
@@ -90,7 +101,7 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 			}
 		}
 		switch {
-		case dryRun:
+		case opts.DryRun:
 			return nil, errDryRun
 		case res.Added+res.Changed == 0:
 			return nil, errUnchanged

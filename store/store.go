@@ -219,3 +219,15 @@ func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any
 	db.statements.Add(1)
 	return tx.QueryContext(ctx, query, args...)
 }
+
+// IntegrityCheck runs SQLite's own consistency check of the whole file.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	var result string
+	if err := db.queryRow(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
+		return err
+	}
+	if result != "ok" {
+		return fmt.Errorf("integrity check: %s", result)
+	}
+	return nil
+}
