@@ -39,7 +39,7 @@ func newTestAPI(t *testing.T, ds *store.Dataset) *testAPI {
 		}
 	}
 	var log bytes.Buffer
-	return &testAPI{db: db, h: NewHandler(db, slog.New(slog.NewJSONHandler(&log, nil))), log: &log}
+	return &testAPI{db: db, h: NewHandler(db, slog.New(slog.NewJSONHandler(&log, nil)), Options{}), log: &log}
 }
 
 func seedData(t testing.TB) *store.Dataset {

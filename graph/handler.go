@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -31,15 +30,27 @@ const (
 // square of a query's size, and the dashboard's largest operation has about 120 tokens.
 const parserTokenLimit = 5000
 
+// Options tune the GraphQL handler; zero fields take the defaults.
+type Options struct {
+	Limits  Limits   // how large a query may be; DefaultLimits
+	Limiter *Limiter // each client's points; nil: no rate limit
+	MaxBody int64    // the largest request body in bytes; 1 MiB
+}
+
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
-func NewHandler(db *store.DB, logger *slog.Logger) http.Handler {
+func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.MaxBody == 0 {
+		opts.MaxBody = 1 << 20
+	}
 	cfg := Config{Resolvers: &Resolver{db: db}}
 	cfg.Directives.RequiresRole = requiresRole
 	h := handler.New(NewExecutableSchema(cfg))
-	// Only GET (queries) and POST with a JSON body: no multipart transport, so a page on another site
-	// cannot send a query without a CORS preflight.
-	h.AddTransport(transport.GET{})
-	h.AddTransport(transport.POST{})
+	// One transport for GET (queries) and POST with a JSON body, as GraphQL over HTTP says: no multipart
+	// or form bodies, so a page on another site cannot send a query without a CORS preflight.
+	h.AddTransport(httpTransport{limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.SetParserTokenLimit(parserTokenLimit)
 	h.Use(extension.Introspection{})

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"time"
 
@@ -372,6 +373,14 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]Node, error)
 // Dataset is the resolver for the dataset field.
 func (r *queryResolver) Dataset(ctx context.Context) (*store.DatasetInfo, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.DatasetInfo { return &c.Info })
+}
+
+// RateLimit is the resolver for the rateLimit field.
+func (r *queryResolver) RateLimit(ctx context.Context) (*Quota, error) {
+	if q, ok := ctx.Value(quotaKey{}).(*Quota); ok {
+		return q, nil
+	}
+	return &Quota{Limit: math.MaxInt32, Remaining: math.MaxInt32, ResetAt: time.Now()}, nil // not served over HTTP
 }
 
 // Municipalities is the resolver for the municipalities field.

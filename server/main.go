@@ -41,6 +41,7 @@ type config struct {
 	dbPath        string
 	corsOrigins   []string
 	suppressBelow int
+	rateLimit     int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -50,14 +51,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file`, created and seeded if missing (env DB_PATH)")
 	origins := flags.String("cors-origins", cmp.Or(getenv("CORS_ORIGINS"), "*"), "comma-separated `origins` browsers may call the API from, or * for any (env CORS_ORIGINS)")
 	suppress := flags.String("suppress-below", cmp.Or(getenv("SUPPRESS_BELOW"), strconv.Itoa(store.DefaultSuppressBelow)), "withhold figures based on fewer than `n` individuals (env SUPPRESS_BELOW)")
+	rate := flags.String("rate-limit", cmp.Or(getenv("RATE_LIMIT"), "30000"), "query cost `points` each client may spend a minute; 0 turns the limit off (env RATE_LIMIT)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return config{}, err
+	}
+	perMinute, err := strconv.Atoi(*rate)
+	if err != nil || perMinute < 0 {
+		return config{}, fmt.Errorf("-rate-limit: want a whole number of points, 0 or more, not %q", *rate)
 	}
 	n, err := strconv.Atoi(*suppress)
 	if err != nil || n < 1 {
 		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
 	}
-	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n}, nil
+	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute}, nil
 }
 
 // run is the program. It takes the process's environment as arguments so tests can call it as main does.

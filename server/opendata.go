@@ -120,8 +120,9 @@ func cacheGraphQLGets(logger *slog.Logger, db *store.DB, next http.Handler) http
 			internalError(w, r, logger, err)
 			return
 		}
+		// The GraphQL handler drops these headers again from an answer with errors.
 		if needsBody(w, r, c.Info.Version, r.URL.RawQuery, r.Header.Get("Accept")) {
-			next.ServeHTTP(&dropCacheHeadersOnError{ResponseWriter: w}, r)
+			next.ServeHTTP(w, r)
 		}
 	})
 }
@@ -143,28 +144,6 @@ func needsBody(w http.ResponseWriter, r *http.Request, version int64, parts ...s
 	}
 	return true
 }
-
-// dropCacheHeadersOnError keeps error answers out of caches: only a 200 keeps its ETag.
-type dropCacheHeadersOnError struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (d *dropCacheHeadersOnError) WriteHeader(code int) {
-	if !d.wrote && code != http.StatusOK {
-		d.Header().Del("ETag")
-		d.Header().Set("Cache-Control", "no-store")
-	}
-	d.wrote = true
-	d.ResponseWriter.WriteHeader(code)
-}
-
-func (d *dropCacheHeadersOnError) Write(b []byte) (int, error) {
-	d.wrote = true
-	return d.ResponseWriter.Write(b)
-}
-
-func (d *dropCacheHeadersOnError) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // baseURL is the address clients reached this server at, for links in documents.
 func baseURL(r *http.Request) string {

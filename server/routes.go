@@ -15,7 +15,7 @@ import (
 // newServer builds the whole HTTP surface with its middleware.
 func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db)
+	addRoutes(mux, logger, db, graph.NewLimiter(cfg.rateLimit))
 	// Reading is public and no request carries cookies, so letting any origin's pages call the API
 	// exposes nothing; CORS_ORIGINS narrows it when wanted.
 	c := cors.New(cors.Options{
@@ -28,8 +28,8 @@ func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 }
 
 // addRoutes lists the entire HTTP API.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB) {
-	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger)))
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, limiter *graph.Limiter) {
+	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger, graph.Options{Limiter: limiter})))
 	mux.Handle("GET /export/{file}", handleExport(logger, db))
 	mux.Handle("GET /dataset.jsonld", handleDatasetJSONLD(logger, db))
 	mux.Handle("GET /healthz", handleHealthz(db))

@@ -1,0 +1,252 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/jamforelse/api/store"
+)
+
+// Codes of refusals made before a query runs.
+const (
+	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
+	CodeRateLimited     = "RATE_LIMITED"
+)
+
+const (
+	mediaGraphQLResponse = "application/graphql-response+json"
+	mediaJSON            = "application/json"
+)
+
+// httpTransport serves GraphQL over HTTP as the GraphQL-over-HTTP specification describes it: POST
+// with a JSON body, or GET with the query in the URL for queries only; answers in
+// application/graphql-response+json when the client accepts it, else application/json; request errors
+// (a malformed body, a query that does not parse or validate, a missing operation) without a data
+// entry. Before a query runs it is measured and priced (see measure) and charged to the client's
+// bucket; too large a query, or a client out of points, is refused without running.
+type httpTransport struct {
+	limits  Limits
+	limiter *Limiter
+	maxBody int64
+}
+
+func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
+
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media, ok := responseMediaType(r.Header.Get("Accept"))
+	if !ok {
+		w.Header().Set("Content-Type", mediaJSON)
+		writeErrors(w, http.StatusNotAcceptable, "answers are "+mediaGraphQLResponse+" or "+mediaJSON+"; the Accept header allows neither")
+		return
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	// A request error is 400 in the specification's own media type, and 200 in plain JSON, where
+	// older clients expect it.
+	requestError := func(errs gqlerror.List) {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		resp := exec.DispatchError(ctx, errs)
+		writeJSON(w, status, map[string]any{"errors": resp.Errors})
+	}
+
+	params, status, msg := t.readParams(w, r)
+	if status != 0 {
+		writeErrors(w, status, msg)
+		return
+	}
+	rc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		requestError(errs)
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		writeErrors(w, http.StatusMethodNotAllowed, "GET may only run queries; send a "+string(rc.Operation.Operation)+" with POST")
+		return
+	}
+
+	cost := measure(rc.Doc, rc.Operation, rc.Variables)
+	if problem := t.limits.check(cost); problem != "" {
+		requestError(gqlerror.List{{Message: problem, Extensions: map[string]any{"code": CodeQueryTooComplex, "cost": cost.Cost}}})
+		return
+	}
+	quota, ok := t.limiter.Take(clientKey(r), cost.Cost, time.Now())
+	setQuotaHeaders(w.Header(), quota)
+	if !ok {
+		seconds := int(math.Ceil(quota.RetryIn.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+		resp := exec.DispatchError(ctx, gqlerror.List{{
+			Message:    fmt.Sprintf("rate limit: this query costs %d points and %d are left of %d a minute; try again in %d s", quota.Cost, quota.Remaining, quota.Limit, seconds),
+			Extensions: map[string]any{"code": CodeRateLimited, "retryAfter": seconds},
+		}})
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": resp.Errors})
+		return
+	}
+	ctx = context.WithValue(ctx, quotaKey{}, &quota)
+
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeJSON(w, http.StatusOK, responses(ctx))
+}
+
+// uncacheable keeps an answer with errors out of every cache: only a clean answer may be reused.
+func uncacheable(w http.ResponseWriter) {
+	w.Header().Del("ETag")
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// readParams reads the request's query, variables, operation name and extensions. A nonzero status
+// means the request cannot be read, and says why.
+func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, string) {
+	params := &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	defer func() { params.ReadTime.End = graphql.Now() }()
+	switch r.Method {
+	case http.MethodGet:
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, http.StatusBadRequest, "the URL's query string is malformed"
+		}
+		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		for name, into := range map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+			if v := q.Get(name); v != "" {
+				if err := decodeJSON(strings.NewReader(v), into); err != nil {
+					return nil, http.StatusBadRequest, name + " must be a JSON object"
+				}
+			}
+		}
+	case http.MethodPost:
+		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if media != mediaJSON {
+			// Not form-encoded or text/plain bodies: a plain HTML form on another site could send those.
+			return nil, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json"
+		}
+		if r.ContentLength > t.maxBody {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", t.maxBody)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBody))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", t.maxBody)
+		case err != nil:
+			return nil, http.StatusBadRequest, "the body could not be read"
+		}
+		trimmed := strings.TrimSpace(string(body))
+		if strings.HasPrefix(trimmed, "[") {
+			return nil, http.StatusBadRequest, "batches are not supported: send one operation per request"
+		}
+		if err := decodeJSON(strings.NewReader(trimmed), params); err != nil {
+			return nil, http.StatusBadRequest, `the body must be a JSON object such as {"query": "{ dataset { title } }"}`
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		return nil, http.StatusMethodNotAllowed, "use GET for queries, or POST"
+	}
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		return nil, http.StatusBadRequest, "no query: send it as \"query\""
+	}
+	return params, 0, ""
+}
+
+// check says what limit a query's cost breaks, if any.
+func (l Limits) check(c Cost) string {
+	switch {
+	case c.Depth > l.MaxDepth:
+		return fmt.Sprintf("the query nests %d deep; at most %d is allowed", c.Depth, l.MaxDepth)
+	case c.Aliases > l.MaxAliases:
+		return fmt.Sprintf("the query has %d aliases; at most %d are allowed", c.Aliases, l.MaxAliases)
+	case c.Fields > l.MaxFields:
+		return fmt.Sprintf("the query asks for %d fields (counting each use of a fragment); at most %d are allowed", c.Fields, l.MaxFields)
+	case c.Cost > l.MaxCost:
+		return fmt.Sprintf("the query could return about %d objects; at most %d are allowed: ask for smaller pages (first, last)", c.Cost, l.MaxCost)
+	}
+	return ""
+}
+
+// responseMediaType picks the answer's media type from the Accept header.
+func responseMediaType(accept string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return mediaJSON, true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		media, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
+		switch media {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse, true
+		case mediaJSON, "application/*", "*/*":
+			return mediaJSON, true
+		}
+	}
+	return "", false
+}
+
+// clientKey is whom a request is charged to: its token's name, or its address.
+func clientKey(r *http.Request) string {
+	if token, _ := r.Context().Value(tokenKey{}).(*store.Token); token != nil {
+		return "token:" + token.Name
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "address:" + host
+}
+
+func setQuotaHeaders(h http.Header, q Quota) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(q.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(q.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(q.ResetAt.Unix(), 10))
+	h.Set("X-Query-Cost", strconv.Itoa(q.Cost))
+}
+
+// quotaKey marks a request's quota in its context, for the rateLimit field.
+type quotaKey struct{}
+
+func decodeJSON(r io.Reader, into any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// writeJSON writes an answer; one with errors, or with a status other than 200, is never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	if resp, ok := v.(*graphql.Response); status != http.StatusOK || !ok || len(resp.Errors) > 0 {
+		uncacheable(w)
+	}
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// writeErrors answers a request that could not be read, with a status and one message.
+func writeErrors(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": CodeBadUserInput}}}})
+}
