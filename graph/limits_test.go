@@ -195,4 +195,3 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("another client got %d", other.Code)
 	}
 }
-
