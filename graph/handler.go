@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -24,6 +25,7 @@ const (
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeForbidden       = "FORBIDDEN"
 	CodeInternal        = "INTERNAL"
+	CodeTimeout         = "TIMEOUT"
 )
 
 // parserTokenLimit bounds the size of a query before it is validated: validation time grows with the
@@ -32,9 +34,10 @@ const parserTokenLimit = 5000
 
 // Options tune the GraphQL handler; zero fields take the defaults.
 type Options struct {
-	Limits  Limits   // how large a query may be; DefaultLimits
-	Limiter *Limiter // each client's points; nil: no rate limit
-	MaxBody int64    // the largest request body in bytes; 1 MiB
+	Limits  Limits        // how large a query may be; DefaultLimits
+	Limiter *Limiter      // each client's points; nil: no rate limit
+	MaxBody int64         // the largest request body in bytes; 1 MiB
+	Timeout time.Duration // how long a request may run, its SQL included; 10 s
 }
 
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
@@ -45,12 +48,15 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 	if opts.MaxBody == 0 {
 		opts.MaxBody = 1 << 20
 	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
 	cfg := Config{Resolvers: &Resolver{db: db}}
 	cfg.Directives.RequiresRole = requiresRole
 	h := handler.New(NewExecutableSchema(cfg))
 	// One transport for GET (queries) and POST with a JSON body, as GraphQL over HTTP says: no multipart
 	// or form bodies, so a page on another site cannot send a query without a CORS preflight.
-	h.AddTransport(httpTransport{limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody})
+	h.AddTransport(httpTransport{limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody, timeout: opts.Timeout})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.SetParserTokenLimit(parserTokenLimit)
 	h.Use(extension.Introspection{})
@@ -62,8 +68,8 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 	})
 	h.SetErrorPresenter(presentError(logger))
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
-		logger.ErrorContext(ctx, "resolver panic", "panic", v, "stack", string(debug.Stack()))
-		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal}}
+		logger.ErrorContext(ctx, "resolver panic", "request_id", RequestID(ctx), "panic", v, "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal, "requestId": RequestID(ctx)}}
 	})
 	return authenticated(db, h)
 }
@@ -101,10 +107,14 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, store.ErrNotFound):
 			e.Message = err.Error()
 			e.Extensions = map[string]any{"code": CodeNotFound}
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			logger.WarnContext(ctx, "request timed out", "request_id", RequestID(ctx), "path", e.Path.String(), "err", err)
+			e.Message = "the request took longer than its time limit and was stopped: ask for less, or smaller pages"
+			e.Extensions = map[string]any{"code": CodeTimeout, "requestId": RequestID(ctx)}
 		default:
-			logger.ErrorContext(ctx, "resolver failed", "path", e.Path.String(), "err", err)
+			logger.ErrorContext(ctx, "resolver failed", "request_id", RequestID(ctx), "path", e.Path.String(), "err", err)
 			e.Message = "internal error"
-			e.Extensions = map[string]any{"code": CodeInternal}
+			e.Extensions = map[string]any{"code": CodeInternal, "requestId": RequestID(ctx)}
 		}
 		return e
 	}

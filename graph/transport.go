@@ -43,6 +43,7 @@ type httpTransport struct {
 	limits  Limits
 	limiter *Limiter
 	maxBody int64
+	timeout time.Duration
 }
 
 func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
@@ -102,6 +103,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	ctx = context.WithValue(ctx, quotaKey{}, &quota)
+	// The time limit reaches SQLite too: a statement still running when it passes is interrupted.
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
 
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeJSON(w, http.StatusOK, responses(ctx))

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"runtime/debug"
 	"time"
 
 	"github.com/rs/cors"
@@ -24,7 +29,7 @@ func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 		AllowedHeaders: []string{"Content-Type", "Authorization"},
 		MaxAge:         600,
 	})
-	return logRequests(logger, securityHeaders(c.Handler(mux)))
+	return withRequestID(logRequests(logger, recoverPanics(logger, securityHeaders(c.Handler(mux)))))
 }
 
 // addRoutes lists the entire HTTP API.
@@ -57,6 +62,12 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if h.Get("Content-Security-Policy") == "" {
+			// Answers other than the GraphiQL page (which sets its own) are data, never a page to run.
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -67,9 +78,47 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		logger.InfoContext(r.Context(), "request",
+		logger.InfoContext(r.Context(), "request", "request_id", graph.RequestID(r.Context()),
 			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
+	})
+}
+
+// requestIDPattern is what a caller's own X-Request-ID may look like to be kept.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives every request an ID, the caller's X-Request-ID if it sent a sensible one, and
+// returns it in the answer: logs and INTERNAL errors carry it, so a reported error can be traced.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(graph.WithRequestID(r.Context(), id)))
+	})
+}
+
+// recoverPanics turns a panic anywhere in a request into a logged INTERNAL error, so one bad request
+// cannot take the server down or show a stack trace.
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the server's own way to abort a response; let it through
+				}
+				id := graph.RequestID(r.Context())
+				logger.ErrorContext(r.Context(), "panic", "request_id", id, "panic", v, "stack", string(debug.Stack()))
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusInternalServerError)
+				fmt.Fprintf(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL","requestId":%q}}]}`, id)
+			}
+		}()
+		next.ServeHTTP(w, r)
 	})
 }
 

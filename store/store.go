@@ -231,3 +231,6 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	}
 	return nil
 }
+
+// InUse reports how many database connections are busy now: after every request, none should be.
+func (db *DB) InUse() int { return db.sql.Stats().InUse }
