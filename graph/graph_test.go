@@ -26,7 +26,7 @@ type testAPI struct {
 	log *bytes.Buffer
 }
 
-func newTestAPI(t *testing.T, ds *store.Dataset) *testAPI {
+func newTestAPI(t testing.TB, ds *store.Dataset) *testAPI {
 	t.Helper()
 	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
 	if err != nil {

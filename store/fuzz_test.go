@@ -82,3 +82,32 @@ func FuzzParsePeriod(f *testing.F) {
 		}
 	})
 }
+
+// FuzzObservationFilter runs filters made of any text against a real database: each either answers
+// or is refused with an InputError; no filter causes any other error, and none panics.
+func FuzzObservationFilter(f *testing.F) {
+	db := openTestDB(f, smallDataset())
+	f.Add("Metric:sfi-pass-rate", "Provider:p0", "0183", "2018", "ServiceArea:sfi", 10, true)
+	f.Add("", "", "", "", "", 0, false)
+	f.Add(`Metric:x"]`, "Provider:'; DROP TABLE observations; --", "01 83", "2018-13", "ServiceArea:", -1, false)
+	f.Fuzz(func(t *testing.T, metric, provider, municipality, period, area string, first int, aboutProvider bool) {
+		filter := ObservationFilter{Metrics: []string{metric}, AboutProvider: &aboutProvider}
+		for _, set := range []struct {
+			value string
+			into  **string
+		}{{provider, &filter.Provider}, {municipality, &filter.Municipality}, {period, &filter.Period}, {area, &filter.ServiceArea}} {
+			if set.value != "" {
+				v := set.value
+				*set.into = &v
+			}
+		}
+		page, err := db.Observations(t.Context(), filter, ObservationOrder{}, PageArgs{First: &first})
+		if err == nil {
+			_, err = page.TotalCount(t.Context())
+		}
+		var input *InputError
+		if err != nil && !errors.As(err, &input) {
+			t.Fatalf("filter %+v: %v, want an answer or an InputError", filter, err)
+		}
+	})
+}

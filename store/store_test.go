@@ -37,7 +37,7 @@ func smallDataset() *Dataset {
 	return ds
 }
 
-func openTestDB(t *testing.T, ds *Dataset) *DB {
+func openTestDB(t testing.TB, ds *Dataset) *DB {
 	t.Helper()
 	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), Options{})
 	if err != nil {
