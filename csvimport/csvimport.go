@@ -85,16 +85,24 @@ func Parse(r io.Reader, name string) (*File, error) {
 		return nil, &LineError{Problems: problems}
 	}
 	f := &File{}
-	for {
+	for len(problems) < 1000 { // past that, the file is not what it should be; the first problems say why
 		record, err := reader.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := reader.FieldPos(0)
 		if err != nil {
+			line := 0
+			var parseErr *csv.ParseError
+			if errors.As(err, &parseErr) {
+				line, err = parseErr.StartLine, parseErr.Err
+			}
 			problem(line, "", "%v", err)
+			if parseErr == nil {
+				break // not a problem of one line: nothing more can be read
+			}
 			continue
 		}
+		line, _ := reader.FieldPos(0)
 		field := func(name string) string {
 			if i := col[name]; i < len(record) {
 				return strings.TrimSpace(record[i])
