@@ -5,7 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -35,12 +38,35 @@ func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 // addRoutes lists the entire HTTP API.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, limiter *graph.Limiter) {
 	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger, graph.Options{Limiter: limiter})))
-	mux.Handle("GET /export/{file}", handleExport(logger, db))
-	mux.Handle("GET /dataset.jsonld", handleDatasetJSONLD(logger, db))
+	mux.Handle("GET /export/{file}", charge(limiter, exportCost, handleExport(logger, db)))
+	mux.Handle("GET /dataset.jsonld", charge(limiter, 10, handleDatasetJSONLD(logger, db)))
 	mux.Handle("GET /healthz", handleHealthz(db))
 	ui := graphiql.Handler()
 	mux.Handle("GET /{$}", ui)
 	mux.Handle("GET /graphiql/", ui)
+}
+
+// exportCost is what a bulk download costs against the rate limit: as much as a large query.
+const exportCost = 5000
+
+// charge takes cost points from the client's bucket (by address) before a request that is not a
+// GraphQL query, or answers 429 with Retry-After when the bucket holds too few.
+func charge(limiter *graph.Limiter, cost int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		q, ok := limiter.Take("address:"+host, cost, time.Now())
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(q.Limit))
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(q.Remaining))
+		if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(q.RetryIn.Seconds()))))
+			http.Error(w, "rate limit: too many requests from this address; try again later (RATE_LIMITED)", http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handleHealthz answers 200 when the database answers, for load balancers and tests.
