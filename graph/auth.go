@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -35,16 +36,24 @@ func authenticated(db *store.DB, next http.Handler) http.Handler {
 	})
 }
 
-// requiresRole is the @requiresRole directive: the field resolves only for a token with the role.
-func requiresRole(ctx context.Context, _ any, next graphql.Resolver, role store.Role) (any, error) {
-	token, _ := ctx.Value(tokenKey{}).(*store.Token)
-	switch {
-	case token == nil:
-		return nil, store.ErrUnauthenticated
-	case !token.Role.Allows(role):
-		return nil, store.ErrForbidden
+// errReadOnly refuses a write on a server that only reads.
+var errReadOnly = fmt.Errorf("this server only reads the database; send writes to the writer: %w", store.ErrForbidden)
+
+// requiresRole is the @requiresRole directive: the field resolves only for a token with the role, and
+// on a read-only server not at all (every such field writes, or reads what only the writer keeps).
+func requiresRole(readOnly bool) func(ctx context.Context, _ any, next graphql.Resolver, role store.Role) (any, error) {
+	return func(ctx context.Context, _ any, next graphql.Resolver, role store.Role) (any, error) {
+		token, _ := ctx.Value(tokenKey{}).(*store.Token)
+		switch {
+		case readOnly:
+			return nil, errReadOnly
+		case token == nil:
+			return nil, store.ErrUnauthenticated
+		case !token.Role.Allows(role):
+			return nil, store.ErrForbidden
+		}
+		return next(ctx)
 	}
-	return next(ctx)
 }
 
 // change describes a mutation for the audit log: the token's name, the field, and the reason given.

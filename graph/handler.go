@@ -38,6 +38,8 @@ type Options struct {
 	Limiter *Limiter      // each client's points; nil: no rate limit
 	MaxBody int64         // the largest request body in bytes; 1 MiB
 	Timeout time.Duration // how long a request may run, its SQL included; 10 s
+	// ReadOnly refuses every mutation: the server reads a database that another process writes.
+	ReadOnly bool
 }
 
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
@@ -52,7 +54,7 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 		opts.Timeout = 10 * time.Second
 	}
 	cfg := Config{Resolvers: &Resolver{db: db}}
-	cfg.Directives.RequiresRole = requiresRole
+	cfg.Directives.RequiresRole = requiresRole(opts.ReadOnly)
 	h := handler.New(NewExecutableSchema(cfg))
 	// One transport for GET (queries) and POST with a JSON body, as GraphQL over HTTP says: no multipart
 	// or form bodies, so a page on another site cannot send a query without a CORS preflight.

@@ -23,6 +23,7 @@ var commands = map[string]func(ctx context.Context, args []string, getenv func(s
 	"import":        importCSV,
 	"import-kolada": importKolada,
 	"token":         token,
+	"snapshot":      snapshot,
 }
 
 // commandFlags starts a subcommand's flags with the database flag every subcommand has.
@@ -198,4 +199,27 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// snapshot is `server snapshot [-db FILE] COPY.db`: a consistent copy of the database, taken while
+// the server goes on serving and writing, for backups and for starting new read-only servers.
+func snapshot(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags, dbPath := commandFlags("snapshot", "snapshot [-db FILE] COPY.db", getenv, stdout)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return errors.New("snapshot: name the file to write")
+	}
+	db, err := store.Open(ctx, *dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Snapshot(ctx, flags.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote a snapshot of %s to %s\n", *dbPath, flags.Arg(0))
+	return nil
 }

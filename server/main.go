@@ -42,6 +42,7 @@ type config struct {
 	corsOrigins   []string
 	suppressBelow int
 	rateLimit     int
+	readOnly      bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -51,6 +52,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file`, created and seeded if missing (env DB_PATH)")
 	origins := flags.String("cors-origins", cmp.Or(getenv("CORS_ORIGINS"), "*"), "comma-separated `origins` browsers may call the API from, or * for any (env CORS_ORIGINS)")
 	suppress := flags.String("suppress-below", cmp.Or(getenv("SUPPRESS_BELOW"), strconv.Itoa(store.DefaultSuppressBelow)), "withhold figures based on fewer than `n` individuals (env SUPPRESS_BELOW)")
+	readOnly := flags.Bool("read-only", getenv("READ_ONLY") == "true", "serve an existing database that another process writes; refuse every write (env READ_ONLY=true)")
 	rate := flags.String("rate-limit", cmp.Or(getenv("RATE_LIMIT"), "30000"), "query cost `points` each client may spend a minute; 0 turns the limit off (env RATE_LIMIT)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return config{}, err
@@ -63,7 +65,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil || n < 1 {
 		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
 	}
-	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute}, nil
+	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly}, nil
 }
 
 // run is the program. It takes the process's environment as arguments so tests can call it as main does.
@@ -84,17 +86,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
 
-	db, err := store.Open(ctx, cfg.dbPath, store.Options{SuppressBelow: cfg.suppressBelow})
+	if cfg.readOnly {
+		if _, err := os.Stat(cfg.dbPath); err != nil {
+			return fmt.Errorf("-read-only needs a database that exists: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.dbPath, store.Options{SuppressBelow: cfg.suppressBelow, ReadOnly: cfg.readOnly})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	seeded, err := seed.LoadIfEmpty(ctx, db)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	if seeded {
-		logger.Info("loaded the seed data into a new database", "db", cfg.dbPath)
+	if !cfg.readOnly {
+		seeded, err := seed.LoadIfEmpty(ctx, db)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if seeded {
+			logger.Info("loaded the seed data into a new database", "db", cfg.dbPath)
+		}
 	}
 
 	listener, err := net.Listen("tcp", cfg.addr)
@@ -111,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
-	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath)
+	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath, "read_only", cfg.readOnly)
 
 	select {
 	case err := <-errc:

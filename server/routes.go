@@ -23,7 +23,7 @@ import (
 // newServer builds the whole HTTP surface with its middleware.
 func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db, graph.NewLimiter(cfg.rateLimit))
+	addRoutes(mux, logger, db, graph.Options{Limiter: graph.NewLimiter(cfg.rateLimit), ReadOnly: cfg.readOnly})
 	// Reading is public and no request carries cookies, so letting any origin's pages call the API
 	// exposes nothing; CORS_ORIGINS narrows it when wanted.
 	c := cors.New(cors.Options{
@@ -36,8 +36,9 @@ func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 }
 
 // addRoutes lists the entire HTTP API.
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, limiter *graph.Limiter) {
-	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger, graph.Options{Limiter: limiter})))
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, opts graph.Options) {
+	limiter := opts.Limiter
+	mux.Handle("/graphql", cacheGraphQLGets(logger, db, graph.NewHandler(db, logger, opts)))
 	mux.Handle("GET /export/{file}", charge(limiter, exportCost, handleExport(logger, db)))
 	mux.Handle("GET /dataset.jsonld", charge(limiter, 10, handleDatasetJSONLD(logger, db)))
 	mux.Handle("GET /healthz", handleHealthz(db))

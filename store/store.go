@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,9 @@ const DefaultSuppressBelow = 10
 type Options struct {
 	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
 	SuppressBelow int
+	// ReadOnly opens an existing database only to read it, beside a writer in another process: no
+	// migrations run and every write is refused by SQLite itself.
+	ReadOnly bool
 }
 
 // DB is the SQLite database behind the graph.
@@ -62,9 +66,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(normal)")
-	q.Add("_pragma", "journal_mode(wal)") // readers never wait for the writer
-	q.Add("_txlock", "immediate")         // a write transaction takes the lock at once, not mid-way
+	if opts.ReadOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "synchronous(normal)")
+		q.Add("_pragma", "journal_mode(wal)") // readers never wait for the writer
+		q.Add("_txlock", "immediate")         // a write transaction takes the lock at once, not mid-way
+	}
 	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -72,6 +80,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow}
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
+	}
+	if opts.ReadOnly {
+		if err := db.checkVersion(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("open %s read-only: %w", path, err)
+		}
+		return db, nil
 	}
 	if err := db.migrate(ctx); err != nil {
 		sqlDB.Close()
@@ -126,6 +141,34 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkVersion makes sure a database opened read-only has this program's schema, since it cannot be
+// migrated.
+func (db *DB) checkVersion(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	var version int
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version != len(names) {
+		return fmt.Errorf("the database's schema is version %d and this program's %d: let the writer migrate it first", version, len(names))
+	}
+	return nil
+}
+
+// Snapshot writes a consistent copy of the whole database to path while it stays in use: SQLite's
+// VACUUM INTO reads one snapshot of the data, so writes that go on meanwhile are not half in it.
+func (db *DB) Snapshot(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("snapshot: %s exists already", path)
+	}
+	db.statements.Add(1)
+	_, err := db.sql.ExecContext(ctx, `VACUUM INTO ?1`, path)
+	return err
 }
 
 // inTx runs fn in a transaction and commits it if fn returns nil; otherwise nothing fn did is kept.
