@@ -112,4 +112,3 @@ func TestSnapshotWhileServing(t *testing.T) {
 		t.Errorf("the snapshot lacks the data: %v", err)
 	}
 }
-

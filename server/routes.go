@@ -8,9 +8,9 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/rs/cors"
