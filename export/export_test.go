@@ -59,7 +59,7 @@ func bigDB(b *testing.B, n int) *store.DB {
 		}
 	}
 	start := time.Now()
-	added, err := db.AddObservations(ctx, store.Change{Actor: "benchmark", Operation: "load"}, iter.Seq2[*store.Observation, error](observations))
+	added, err := db.AddObservations(ctx, store.Change{Actor: "benchmark", Operation: "load"}, iter.Seq2[*store.Observation, error](observations), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

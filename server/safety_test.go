@@ -62,7 +62,7 @@ func TestTimeLimitStopsTheQueryAndFreesItsConnection(t *testing.T) {
 			}
 		}
 	}
-	if _, err := db.AddObservations(t.Context(), store.Change{Actor: "test", Operation: "load"}, iter.Seq2[*store.Observation, error](many)); err != nil {
+	if _, err := db.AddObservations(t.Context(), store.Change{Actor: "test", Operation: "load"}, iter.Seq2[*store.Observation, error](many), nil); err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
