@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jamforelse/api/csvimport"
 	"github.com/jamforelse/api/kolada"
@@ -24,6 +25,7 @@ var commands = map[string]func(ctx context.Context, args []string, getenv func(s
 	"import-kolada": importKolada,
 	"token":         token,
 	"snapshot":      snapshot,
+	"generate":      generate,
 }
 
 // commandFlags starts a subcommand's flags with the database flag every subcommand has.
@@ -221,5 +223,30 @@ func snapshot(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote a snapshot of %s to %s\n", *dbPath, flags.Arg(0))
+	return nil
+}
+
+// generate is `server generate [-db FILE]`: a new database holding the national scale data set (see
+// seed.National), for benchmarks and load tests.
+func generate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags, dbPath := commandFlags("generate", "generate [-db national.db]", getenv, stdout)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dbPath); err == nil {
+		return fmt.Errorf("generate: %s exists; name a new file with -db", *dbPath)
+	}
+	db, err := store.Open(ctx, *dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	progress := func(msg string) { fmt.Fprintf(stdout, "%6.1fs  %s\n", time.Since(start).Seconds(), msg) }
+	n, err := seed.LoadNational(ctx, db, progress)
+	if err != nil {
+		return err
+	}
+	progress(fmt.Sprintf("done: %d observations in %s", n, *dbPath))
 	return nil
 }

@@ -41,6 +41,11 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 		if err != nil {
 			return nil, err
 		}
+		// A large page cache for the load and the index builds; the connection goes back to the default
+		// at the end.
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+			return nil, err
+		}
 		stmt, err := tx.PrepareContext(ctx, insertObservation)
 		if err != nil {
 			return nil, err
@@ -61,6 +66,9 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 			if _, err := tx.ExecContext(ctx, create); err != nil {
 				return nil, err
 			}
+		}
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -2000`); err != nil {
+			return nil, err
 		}
 		return map[string]int{"added": n}, nil
 	})

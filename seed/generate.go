@@ -1,0 +1,151 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+
+	"github.com/jamforelse/api/store"
+)
+
+// Scale data: a national data set, generated deterministically, to measure the service at the size
+// of every municipality in Sweden. It is the seed data plus 290 invented municipalities with about
+// 6,000 invented providers and their results for ten years of terms, all attributed to an illustrative
+// source. One municipality has 2,000 SFI providers, the largest comparison the service must carry.
+
+// National sizes.
+const (
+	nationalMunicipalities = 290
+	bigAreaProviders       = 2_000 // SFI providers in the largest municipality
+	otherProviders         = 4_000
+	firstYear, years       = 2010, 10
+)
+
+const generatedSource = "Source:generated-national"
+
+// extraMetrics bring the data set to 25 metrics.
+var extraMetrics = []*store.Metric{
+	{ID: "Metric:basic-satisfaction", Name: "Nöjdhet, grundläggande vuxenutbildning", ServiceAreaID: "ServiceArea:grundlaggande-vuxenutbildning"},
+	{ID: "Metric:upper-secondary-satisfaction", Name: "Nöjdhet, gymnasial vuxenutbildning", ServiceAreaID: "ServiceArea:gymnasial-vuxenutbildning"},
+	{ID: "Metric:labour-market-satisfaction", Name: "Nöjdhet, arbetsmarknadsinsatser", ServiceAreaID: "ServiceArea:arbetsmarknadsinsatser"},
+	{ID: "Metric:labour-market-work-rate", Name: "I arbete efter 180 dagar, arbetsmarknadsinsatser", ServiceAreaID: "ServiceArea:arbetsmarknadsinsatser"},
+}
+
+// National returns the reference data of the national set (the seed data with generated
+// municipalities, schemes, providers, authorisations and metrics) and the stream of its observations,
+// in an order that fills the observations' key index from left to right.
+func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
+	ds, err := Data()
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Sources = append(ds.Sources, &store.Source{ID: generatedSource, Title: "Genererade nationella testdata", Publisher: "Jämförelsetjänsten (exempeldata)",
+		Illustrative: true, Description: ptr("Påhittade kommuner, utförare och resultat i nationell skala, för att mäta tjänstens prestanda. Inte verkliga uppgifter.")})
+	for i, m := range extraMetrics {
+		m.Description, m.Definition, m.Unit, m.Direction, m.SourceID = "Genererat mått för skalprov.", "Index 0–100 (påhittat).", store.UnitIndex, store.HigherIsBetter, generatedSource
+		m.Headline = i%2 == 0
+		ds.Metrics = append(ds.Metrics, m)
+	}
+	areas := []string{"ServiceArea:sfi", "ServiceArea:grundlaggande-vuxenutbildning", "ServiceArea:gymnasial-vuxenutbildning", "ServiceArea:arbetsmarknadsinsatser"}
+	stored := map[string][]string{} // area → its stored metrics
+	for _, m := range ds.Metrics {
+		if m.Formula == nil {
+			stored[m.ServiceAreaID] = append(stored[m.ServiceAreaID], m.ID)
+		}
+	}
+
+	var codes []string
+	for i := range nationalMunicipalities {
+		code := fmt.Sprintf("%04d", 2000+i)
+		codes = append(codes, code)
+		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän")})
+		for _, area := range areas {
+			ds.Schemes = append(ds.Schemes, &store.Scheme{ID: "AuthorisationScheme:" + code + "-" + area[len("ServiceArea:"):], Name: "Auktorisation (exempel)",
+				ServiceAreaID: area, MunicipalityCode: code, Status: store.SchemeInForce, SourceID: generatedSource})
+		}
+	}
+	r := rand.New(rand.NewPCG(2026, 11))
+	type provider struct {
+		id    string
+		code  string
+		areas []string
+	}
+	var providers []provider
+	granted := store.Date(fmt.Sprintf("%d-01-01", firstYear))
+	addProvider := func(code string, areas []string) {
+		p := provider{id: fmt.Sprintf("Provider:generated-%05d", len(providers)), code: code, areas: areas}
+		providers = append(providers, p)
+		form := []store.OperatingForm{store.Private, store.Private, store.Private, store.NonProfit, store.Municipal}[len(providers)%5]
+		ds.Providers = append(ds.Providers, &store.Provider{ID: p.id, Name: fmt.Sprintf("Exempelutförare %05d", len(providers)),
+			OperatingForm: form, MunicipalityCode: code, SourceID: generatedSource})
+		for _, area := range areas {
+			scheme := code + "-" + area[len("ServiceArea:"):]
+			ds.Authorisations = append(ds.Authorisations, &store.Authorisation{ID: "Authorisation:" + p.id[len("Provider:"):] + "/" + scheme,
+				ProviderID: p.id, SchemeID: "AuthorisationScheme:" + scheme, Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: generatedSource})
+		}
+	}
+	for range bigAreaProviders {
+		addProvider(codes[0], areas[:2])
+	}
+	for i := range otherProviders {
+		first := r.IntN(len(areas))
+		addProvider(codes[1+i%(len(codes)-1)], []string{areas[first], areas[(first+1+r.IntN(len(areas)-1))%len(areas)]})
+	}
+
+	var periods []string
+	for y := firstYear; y < firstYear+years; y++ {
+		periods = append(periods, fmt.Sprintf("%d-VT", y), fmt.Sprintf("%d-HT", y))
+	}
+	observations := func(yield func(*store.Observation, error) bool) {
+		values := rand.New(rand.NewPCG(2026, 12))
+		for _, area := range areas {
+			for _, metric := range stored[area] {
+				for _, p := range providers {
+					if p.areas[0] != area && (len(p.areas) < 2 || p.areas[1] != area) {
+						continue
+					}
+					for _, period := range periods {
+						n := 3 + values.IntN(200)
+						v := float64(values.IntN(1000)) / 10
+						o := &store.Observation{MetricID: metric, ProviderID: &p.id, MunicipalityCode: p.code, Period: period,
+							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
+						if !yield(o, nil) {
+							return
+						}
+					}
+				}
+				// Each municipality's own figure, the reference line beside its providers.
+				for _, code := range codes {
+					for _, period := range periods {
+						n := 100 + values.IntN(5000)
+						v := float64(values.IntN(1000)) / 10
+						o := &store.Observation{MetricID: metric, MunicipalityCode: code, Period: period,
+							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
+						if !yield(o, nil) {
+							return
+						}
+					}
+				}
+			}
+		}
+	}
+	return ds, observations, nil
+}
+
+// LoadNational replaces everything in db with the national data set, reporting progress.
+func LoadNational(ctx context.Context, db *store.DB, progress func(string)) (int, error) {
+	ds, observations, err := National()
+	if err != nil {
+		return 0, err
+	}
+	progress(fmt.Sprintf("reference data: %d municipalities, %d providers, %d authorisations, %d metrics",
+		len(ds.Municipalities), len(ds.Providers), len(ds.Authorisations), len(ds.Metrics)))
+	if err := db.Replace(ctx, ds); err != nil {
+		return 0, err
+	}
+	return db.AddObservations(ctx, store.Change{Actor: "generate", Operation: "generateNational"}, observations,
+		func(n int) { progress(fmt.Sprintf("%d observations written", n)) })
+}
+
+func ptr[T any](v T) *T { return &v }
