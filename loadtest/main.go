@@ -1,0 +1,299 @@
+// Command loadtest drives a running server with N concurrent clients for a bounded time, sending a
+// realistic mix of the dashboard's operations, and prints throughput and latency percentiles, overall
+// and per operation. It talks to the server over loopback like any client, so what it measures
+// includes HTTP, JSON and GraphQL.
+//
+//	go run ./server generate -db national.db
+//	go run ./server -db national.db -rate-limit 0 &
+//	go run ./loadtest -clients 32 -duration 20s -mix dashboard
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// operation is one request of the mix.
+type operation struct {
+	name   string
+	weight int
+	query  string
+	vars   func(r *rand.Rand) map[string]any
+	get    bool // send as a conditional GET, as a browser with a cache does
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	base := flags.String("url", "http://127.0.0.1:8080", "the server's `address`")
+	clients := flags.Int("clients", 32, "concurrent `clients`, each sending one request after another")
+	duration := flags.Duration("duration", 20*time.Second, "how long to run")
+	mix := flags.String("mix", "dashboard", "what to send: dashboard (the mix), or one of "+strings.Join(mixNames(), ", "))
+	ops := flags.String("ops", "graph/testdata/spa", "the `folder` of the dashboard's operations")
+	pid := flags.Int("pid", 0, "the server's process `id`, to report its resident memory (Linux)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	operations, err := loadMix(*mix, *ops)
+	if err != nil {
+		return err
+	}
+	if _, err := url.Parse(*base); err != nil {
+		return err
+	}
+	transport := &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}
+	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var mu sync.Mutex
+	latencies := map[string][]time.Duration{}
+	failures := map[string]int{}
+	var firstFailure string
+	peakRSS := sampleMemory(ctx, *pid)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range *clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 1))
+			etags := map[string]string{}
+			for ctx.Err() == nil {
+				op := pick(r, operations)
+				took, err := send(ctx, client, *base, op, r, etags)
+				if ctx.Err() != nil {
+					return
+				}
+				mu.Lock()
+				if err != nil {
+					failures[op.name]++
+					if firstFailure == "" {
+						firstFailure = op.name + ": " + err.Error()
+					}
+				} else {
+					latencies[op.name] = append(latencies[op.name], took)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	var all []time.Duration
+	fmt.Fprintf(stdout, "%d clients for %s against %s, mix %q\n\n", *clients, duration.String(), *base, *mix)
+	fmt.Fprintf(stdout, "%-22s %9s %9s %9s %9s %9s %7s\n", "operation", "requests", "req/s", "p50", "p95", "p99", "errors")
+	for _, name := range slices.Sorted(maps.Keys(latencies)) {
+		l := latencies[name]
+		all = append(all, l...)
+		printRow(stdout, name, l, failures[name], elapsed)
+	}
+	total := 0
+	for _, n := range failures {
+		total += n
+	}
+	printRow(stdout, "all", all, total, elapsed)
+	if *pid != 0 {
+		fmt.Fprintf(stdout, "\nserver resident memory: peak %.1f MB during the run\n", float64(peakRSS())/1024)
+	}
+	if firstFailure != "" {
+		fmt.Fprintf(stdout, "\nfirst failure: %s\n", firstFailure)
+	}
+	return nil
+}
+
+func printRow(w io.Writer, name string, l []time.Duration, failed int, elapsed time.Duration) {
+	slices.Sort(l)
+	pct := func(p float64) string {
+		if len(l) == 0 {
+			return "-"
+		}
+		return l[min(len(l)-1, int(p*float64(len(l))))].Round(10 * time.Microsecond).String()
+	}
+	fmt.Fprintf(w, "%-22s %9d %9.0f %9s %9s %9s %7d\n", name, len(l), float64(len(l))/elapsed.Seconds(), pct(0.50), pct(0.95), pct(0.99), failed)
+}
+
+// send runs one operation and checks that it answered without errors.
+func send(ctx context.Context, client *http.Client, base string, op operation, r *rand.Rand, etags map[string]string) (time.Duration, error) {
+	body, _ := json.Marshal(map[string]any{"query": op.query, "variables": op.vars(r)})
+	var req *http.Request
+	if op.get {
+		u := base + "/graphql?query=" + url.QueryEscape(op.query)
+		req, _ = http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if etag := etags[u]; etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+	} else {
+		req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	answer, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	switch {
+	case err != nil:
+		return 0, err
+	case resp.StatusCode == http.StatusNotModified:
+		return took, nil
+	case resp.StatusCode != http.StatusOK:
+		return 0, fmt.Errorf("status %d: %.200s", resp.StatusCode, answer)
+	case bytes.Contains(answer, []byte(`"errors"`)):
+		return 0, fmt.Errorf("errors: %.300s", answer)
+	}
+	if op.get {
+		etags[req.URL.String()] = resp.Header.Get("ETag")
+	}
+	return took, nil
+}
+
+func pick(r *rand.Rand, ops []operation) operation {
+	total := 0
+	for _, op := range ops {
+		total += op.weight
+	}
+	n := r.IntN(total)
+	for _, op := range ops {
+		if n -= op.weight; n < 0 {
+			return op
+		}
+	}
+	return ops[len(ops)-1]
+}
+
+// The national data set's IDs: generated providers are Provider:generated-00000 …, and the largest
+// municipality, 2000, has 2,000 SFI providers.
+const generatedProviders = 6000
+
+func randomProvider(r *rand.Rand) map[string]any {
+	return map[string]any{"id": fmt.Sprintf("Provider:generated-%05d", r.IntN(generatedProviders)), "metric": nil}
+}
+
+// mixes are the named request mixes; "dashboard" weighs the pages as a visitor uses them.
+var mixes = map[string][]struct {
+	op     string
+	weight int
+}{
+	"dashboard":   {{"ComparisonTable", 25}, {"ProviderProfile", 30}, {"Providers", 15}, {"Overview", 10}, {"PriceLists", 8}, {"MetricCatalogue", 6}, {"Collaboration", 6}},
+	"comparison":  {{"ComparisonTable2000", 1}},
+	"profile":     {{"ProviderProfile", 1}},
+	"conditional": {{"OverviewGET", 1}},
+}
+
+func mixNames() []string { return slices.Sorted(maps.Keys(mixes)) }
+
+func loadMix(name, folder string) ([]operation, error) {
+	spec, ok := mixes[name]
+	if !ok {
+		return nil, fmt.Errorf("no mix %q; the mixes are %s", name, strings.Join(mixNames(), ", "))
+	}
+	read := func(op string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(folder, op+".graphql"))
+		return string(b), err
+	}
+	var ops []operation
+	for _, s := range spec {
+		op := operation{name: s.op, weight: s.weight, vars: func(*rand.Rand) map[string]any { return nil }}
+		file := s.op
+		switch s.op {
+		case "ComparisonTable":
+			op.vars = func(*rand.Rand) map[string]any {
+				return map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2018", "metrics": []string{"Metric:sfi-pass-rate", "Metric:sfi-dropout-rate"}}
+			}
+		case "ComparisonTable2000":
+			file = "ComparisonTable"
+			op.vars = func(r *rand.Rand) map[string]any {
+				return map[string]any{"serviceArea": "ServiceArea:sfi", "period": fmt.Sprintf("%d-HT", 2010+r.IntN(10)), "municipality": "2000",
+					"metrics": []string{"Metric:sfi-pass-rate", "Metric:sfi-dropout-rate", "Metric:sfi-grade-a-b-share", "Metric:sfi-transition-rate",
+						"Metric:sfi-passed-courses", "Metric:sfi-cost-per-passed-course"}}
+			}
+		case "ProviderProfile":
+			op.vars = randomProvider
+		case "Providers":
+			op.vars = func(*rand.Rand) map[string]any {
+				return map[string]any{"filter": map[string]any{"serviceArea": "ServiceArea:sfi"}, "first": 20}
+			}
+		case "PriceLists":
+			op.vars = func(*rand.Rand) map[string]any { return map[string]any{"serviceArea": "ServiceArea:sfi"} }
+		case "OverviewGET":
+			file, op.get = "Overview", true
+		}
+		q, err := read(file)
+		if err != nil {
+			return nil, err
+		}
+		if s.op == "ComparisonTable2000" {
+			// The dashboard's operation compares Sundbyberg; this one names the largest municipality.
+			q = strings.Replace(q, "$operatingForms: [OperatingForm!]\n)", "$operatingForms: [OperatingForm!]\n  $municipality: String\n)", 1)
+			q = strings.Replace(q, "operatingForms: $operatingForms\n  )", "operatingForms: $operatingForms\n    municipality: $municipality\n  )", 1)
+		}
+		op.query = q
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+// sampleMemory follows a process's resident memory until ctx ends and returns a function that reports
+// the peak, in kB.
+func sampleMemory(ctx context.Context, pid int) func() int {
+	var mu sync.Mutex
+	peak := 0
+	if pid != 0 {
+		go func() {
+			for ctx.Err() == nil {
+				if kb, err := residentKB(pid); err == nil {
+					mu.Lock()
+					peak = max(peak, kb)
+					mu.Unlock()
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+func residentKB(pid int) (int, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int
+			_, err := fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb, err
+		}
+	}
+	return 0, errors.New("no VmRSS line")
+}
