@@ -250,16 +250,18 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 		return nil
 	})
 	// The latest period of each service area: the one that ends last, and of those the longest (a
-	// year before its autumn term).
-	l.each(`SELECT m.service_area_id, o.period FROM observations o JOIN metrics m ON m.id = o.metric_id
-		GROUP BY m.service_area_id, o.period
-		ORDER BY m.service_area_id, max(o.period_end) DESC, min(o.period_start)`, func(r *sql.Rows) error {
-		var area, period string
-		if err := r.Scan(&area, &period); err != nil {
+	// year before its autumn term). Each metric's is one step down an index.
+	type span struct{ end, start string }
+	latest := map[string]span{}
+	l.each(`SELECT m.service_area_id, latest.period, latest.period_end, latest.period_start FROM metrics m
+		JOIN observations latest ON latest.seq = (SELECT o.seq FROM observations o WHERE o.metric_id = m.id
+			ORDER BY o.period_end DESC, o.period_start LIMIT 1)`, func(r *sql.Rows) error {
+		var area, period, end, start string
+		if err := r.Scan(&area, &period, &end, &start); err != nil {
 			return err
 		}
-		if _, ok := c.latestPeriod[area]; !ok {
-			c.latestPeriod[area] = period
+		if have, ok := latest[area]; !ok || end > have.end || end == have.end && start < have.start {
+			c.latestPeriod[area], latest[area] = period, span{end, start}
 		}
 		return nil
 	})
