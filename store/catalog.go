@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,7 +21,9 @@ type Catalog struct {
 	sources        []*Source
 	municipalities []*Municipality
 	serviceAreas   []*ServiceArea
-	providers      []*Provider
+	providers      []*Provider // by name, as a Swedish reader sorts
+	providersByID  []*Provider
+	nameKeys       map[string]string // provider ID → its name's sort key
 	schemes        []*Scheme
 	metrics        []*Metric
 	agencies       []*Agency
@@ -287,6 +290,12 @@ func (c *Catalog) index() {
 	for _, p := range c.providers {
 		c.byID[p.ID] = p
 	}
+	c.nameKeys = sortKeys(c.providers)
+	c.providersByID = slices.Clone(c.providers)
+	slices.SortFunc(c.providersByID, func(a, b *Provider) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(c.providers, func(a, b *Provider) int {
+		return cmp.Or(strings.Compare(c.nameKeys[a.ID], c.nameKeys[b.ID]), strings.Compare(a.ID, b.ID))
+	})
 	for _, s := range c.schemes {
 		c.byID[s.ID] = s
 	}

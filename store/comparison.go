@@ -257,7 +257,7 @@ func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []
 		}
 	}
 	slices.SortFunc(providers, func(a, b *Provider) int {
-		return cmp.Or(swedish.CompareString(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(c.nameKeys[a.ID], c.nameKeys[b.ID]), cmp.Compare(a.ID, b.ID))
 	})
 	return providers
 }

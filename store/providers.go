@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/hex"
 	"slices"
+	"sort"
 	"strings"
 
 	"golang.org/x/text/collate"
@@ -59,11 +61,22 @@ func (p *ProviderPage) Nodes() []*Provider {
 	return nodes
 }
 
-// swedish orders names as a Swedish reader expects: å, ä, ö after z, and case ignored.
-var swedish = collate.New(language.Swedish, collate.IgnoreCase)
+// sortKeys returns, for each provider, a key that orders names as a Swedish reader expects: å, ä, ö
+// after z, and case ignored. SQLite's own collation cannot do this. Keys are made once per catalog,
+// with a collator of its own, since a collator may not be shared between goroutines.
+func sortKeys(providers []*Provider) map[string]string {
+	swedish := collate.New(language.Swedish, collate.IgnoreCase)
+	var buf collate.Buffer
+	keys := make(map[string]string, len(providers))
+	for _, p := range providers {
+		keys[p.ID] = string(swedish.KeyFromString(&buf, p.Name))
+		buf.Reset()
+	}
+	return keys
+}
 
 // Providers returns one page of the providers matching f in the order o. Providers live in the
-// catalog, so this runs no SQL; names sort by Swedish rules, which SQLite's own collation cannot do.
+// catalog, sorted once when it loads, so this runs no SQL and sorts nothing.
 func (c *Catalog) Providers(f ProviderFilter, o ProviderOrder, args PageArgs) (*ProviderPage, error) {
 	if o.Field == "" {
 		o = ProviderOrder{Field: ProviderOrderName, Direction: Asc}
@@ -76,53 +89,40 @@ func (c *Catalog) Providers(f ProviderFilter, o ProviderOrder, args PageArgs) (*
 	if err := c.checkProviderFilter(f); err != nil {
 		return nil, err
 	}
+	sorted := c.providers // by name
+	if o.Field == ProviderOrderID {
+		sorted = c.providersByID
+	}
 	keys := func(p *Provider) []string {
 		if o.Field == ProviderOrderID {
 			return []string{p.ID}
 		}
-		return []string{p.Name, p.ID}
-	}
-	compare := func(a, b []string) int {
-		for i := range a {
-			if i >= len(b) {
-				return 1
-			}
-			var c int
-			if i == 0 && o.Field == ProviderOrderName {
-				c = swedish.CompareString(a[i], b[i])
-			}
-			if c == 0 {
-				c = strings.Compare(a[i], b[i])
-			}
-			if c != 0 {
-				if o.Direction == Desc {
-					return -c
-				}
-				return c
-			}
-		}
-		return len(a) - len(b)
+		return []string{hex.EncodeToString([]byte(c.nameKeys[p.ID])), p.ID}
 	}
 	var matching []*Provider
-	for _, p := range c.providers {
+	for _, p := range sorted {
 		if c.providerMatches(p, f) {
 			matching = append(matching, p)
 		}
 	}
-	slices.SortStableFunc(matching, func(a, b *Provider) int { return compare(keys(a), keys(b)) })
+	if o.Direction == Desc {
+		slices.Reverse(matching)
+	}
+	// Keys compare as strings in the list's order (hex keeps a name key's byte order).
+	before := func(a, b []string) bool {
+		if o.Direction == Desc {
+			return slices.Compare(a, b) > 0
+		}
+		return slices.Compare(a, b) < 0
+	}
 
 	// Cut the list to the cursors, then take the page from the right end.
 	lo, hi := 0, len(matching)
 	if w.after != nil {
-		lo, _ = slices.BinarySearchFunc(matching, w.after.keys, func(p *Provider, k []string) int {
-			if compare(keys(p), k) <= 0 {
-				return -1
-			}
-			return 1
-		})
+		lo = sort.Search(len(matching), func(i int) bool { return before(w.after.keys, keys(matching[i])) })
 	}
 	if w.before != nil {
-		hi, _ = slices.BinarySearchFunc(matching, w.before.keys, func(p *Provider, k []string) int { return compare(keys(p), k) })
+		hi = sort.Search(len(matching), func(i int) bool { return !before(keys(matching[i]), w.before.keys) })
 	}
 	span := matching[lo:max(lo, hi)]
 	fetched := len(span)
