@@ -37,6 +37,7 @@ type Catalog struct {
 	membersByAgency    map[string][]*AssociationMember
 	assocsByMunicipal  map[string][]*Association
 	latestPeriod       map[string]string // service area ID → latest period with results
+	providerCount      map[string]int    // service area ID → providers ever authorised in it
 }
 
 // Catalog returns the catalog of the current data version, loading it if the data has changed since the
@@ -290,6 +291,16 @@ func (c *Catalog) index() {
 	for _, p := range c.providers {
 		c.byID[p.ID] = p
 	}
+	c.providerCount = map[string]int{}
+	for _, area := range c.serviceAreas {
+		seen := map[string]bool{}
+		for _, s := range c.Schemes(area.ID, "") {
+			for _, a := range c.authsByScheme[s.ID] {
+				seen[a.ProviderID] = true
+			}
+		}
+		c.providerCount[area.ID] = len(seen)
+	}
 	c.nameKeys = sortKeys(c.providers)
 	c.providersByID = slices.Clone(c.providers)
 	slices.SortFunc(c.providersByID, func(a, b *Provider) int { return strings.Compare(a.ID, b.ID) })
@@ -453,15 +464,7 @@ func (c *Catalog) ProviderServiceAreas(providerID string) []*ServiceArea {
 }
 
 // ProviderCount counts the providers that hold or have held an authorisation in a service area.
-func (c *Catalog) ProviderCount(areaID string) int {
-	seen := map[string]bool{}
-	for _, s := range c.Schemes(areaID, "") {
-		for _, a := range c.authsByScheme[s.ID] {
-			seen[a.ProviderID] = true
-		}
-	}
-	return len(seen)
-}
+func (c *Catalog) ProviderCount(areaID string) int { return c.providerCount[areaID] }
 
 // AssociationSources returns every source of the facts about an association, each once, in the order
 // first met.
