@@ -3,10 +3,8 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,18 +71,7 @@ func (r response) codes() []string {
 // query posts a query as a client would, and decodes the answer.
 func (a *testAPI) query(t *testing.T, query string, variables map[string]any) response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	a.h.ServeHTTP(rec, req)
-	raw, _ := io.ReadAll(rec.Body)
-	var r response
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("answer is not JSON: %v\n%s", err, raw)
-	}
-	r.raw = string(raw)
-	return r
+	return a.asToken(t, "", query, variables)
 }
 
 // mustQuery is query for cases that must answer without errors.

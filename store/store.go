@@ -113,12 +113,8 @@ func (db *DB) Statements() int64 { return db.statements.Load() }
 // migrate applies, in order, each migration file not yet applied. PRAGMA user_version records how many
 // have run; each file runs in its own transaction together with the bump of that number.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	version, names, err := db.schemaVersion(ctx)
 	if err != nil {
-		return err
-	}
-	var version int
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
 	}
 	if version > len(names) {
@@ -143,15 +139,20 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// schemaVersion reads how many migrations the database has had, and lists this program's.
+func (db *DB) schemaVersion(ctx context.Context) (version int, names []string, err error) {
+	if names, err = fs.Glob(migrations, "migrations/*.sql"); err != nil {
+		return 0, nil, err
+	}
+	err = db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version)
+	return version, names, err
+}
+
 // checkVersion makes sure a database opened read-only has this program's schema, since it cannot be
 // migrated.
 func (db *DB) checkVersion(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	version, names, err := db.schemaVersion(ctx)
 	if err != nil {
-		return err
-	}
-	var version int
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
 	}
 	if version != len(names) {
