@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,18 +185,20 @@ func BenchmarkComparisonRaw(b *testing.B) {
 		for _, r := range byProvider {
 			out = append(out, r)
 		}
-		for m := range metrics { // rank each column, higher is better
+		for m := range metrics { // rank each column, higher is better, equal values sharing a rank
+			var column []*cell
 			for _, r := range out {
-				if m >= len(r.Cells) || r.Cells[m].Value == nil {
-					continue
+				if m < len(r.Cells) && r.Cells[m].Value != nil {
+					column = append(column, r.Cells[m])
 				}
-				rank := 1
-				for _, other := range out {
-					if m < len(other.Cells) && other.Cells[m].Value != nil && *other.Cells[m].Value > *r.Cells[m].Value {
-						rank++
-					}
+			}
+			slices.SortFunc(column, func(a, b *cell) int { return cmp.Compare(*b.Value, *a.Value) })
+			for i, c := range column {
+				rank := i + 1
+				if i > 0 && *c.Value == *column[i-1].Value {
+					rank = *column[i-1].Rank
 				}
-				r.Cells[m].Rank = &rank
+				c.Rank = &rank
 			}
 		}
 		answer, _ := json.Marshal(map[string]any{"data": map[string]any{"comparison": map[string]any{"rows": out}}})

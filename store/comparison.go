@@ -275,19 +275,18 @@ func rankColumn(direction MetricDirection, cells []*ComparisonCell) {
 			ranked = append(ranked, cell)
 		}
 	}
-	better := func(a, b float64) bool {
+	// Best first; a cell's rank is one more than the number of cells before it with a better value.
+	slices.SortStableFunc(ranked, func(a, b *ComparisonCell) int {
 		if direction == LowerIsBetter {
-			return a < b
+			return cmp.Compare(*a.Value, *b.Value)
 		}
-		return a > b
-	}
+		return cmp.Compare(*b.Value, *a.Value)
+	})
 	of := len(ranked)
-	for _, cell := range ranked {
-		rank := 1
-		for _, other := range ranked {
-			if better(*other.Value, *cell.Value) {
-				rank++
-			}
+	for i, cell := range ranked {
+		rank := i + 1
+		if i > 0 && *cell.Value == *ranked[i-1].Value {
+			rank = *ranked[i-1].Rank
 		}
 		cell.Rank, cell.RankOf = &rank, &of
 	}
