@@ -83,7 +83,7 @@ var tables = map[string]table{
 		columns: []string{"id", "metric_id", "provider_id", "municipality_code", "period", "period_start", "period_end",
 			"value", "value_women", "value_men", "sample_size", "suppressed", "status", "note", "source_id", "illustrative", "updated_at"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
-			return db.EachObservation(ctx, func(o *store.Observation) error {
+			return db.EachObservation(ctx, c, func(o *store.Observation) error {
 				return row(o.ID(), o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, o.PeriodStart, o.PeriodEnd,
 					o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.Suppressed, o.Status, o.Note, o.SourceID,
 					c.Illustrative(o.SourceID), o.UpdatedAt)

@@ -42,7 +42,6 @@ type ResolverRoot interface {
 	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Observation() ObservationResolver
-	ObservationRevision() ObservationRevisionResolver
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
 	Query() QueryResolver
@@ -549,17 +548,7 @@ type MutationResolver interface {
 	PublishPriceList(ctx context.Context, input model.PublishPriceListInput) (*model.PriceListPayload, error)
 }
 type ObservationResolver interface {
-	Metric(ctx context.Context, obj *store.Observation) (*store.Metric, error)
-	Provider(ctx context.Context, obj *store.Observation) (*store.Provider, error)
-	Municipality(ctx context.Context, obj *store.Observation) (*store.Municipality, error)
-
-	Source(ctx context.Context, obj *store.Observation) (*store.Source, error)
-	Illustrative(ctx context.Context, obj *store.Observation) (bool, error)
-
 	Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error)
-}
-type ObservationRevisionResolver interface {
-	Source(ctx context.Context, obj *store.Revision) (*store.Source, error)
 }
 type PriceListResolver interface {
 	Scheme(ctx context.Context, obj *store.PriceList) (*store.Scheme, error)
@@ -10151,7 +10140,7 @@ func (ec *executionContext) _Observation_metric(ctx context.Context, field graph
 			return ec.fieldContext_Observation_metric(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Observation().Metric(ctx, obj)
+			return obj.Metric(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
@@ -10166,7 +10155,7 @@ func (ec *executionContext) fieldContext_Observation_metric(_ context.Context, f
 		Object:     "Observation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Metric(ctx, field)
 		},
@@ -10183,7 +10172,7 @@ func (ec *executionContext) _Observation_provider(ctx context.Context, field gra
 			return ec.fieldContext_Observation_provider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Observation().Provider(ctx, obj)
+			return obj.Provider(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Provider) graphql.Marshaler {
@@ -10198,7 +10187,7 @@ func (ec *executionContext) fieldContext_Observation_provider(_ context.Context,
 		Object:     "Observation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Provider(ctx, field)
 		},
@@ -10215,7 +10204,7 @@ func (ec *executionContext) _Observation_municipality(ctx context.Context, field
 			return ec.fieldContext_Observation_municipality(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Observation().Municipality(ctx, obj)
+			return obj.Municipality(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Municipality) graphql.Marshaler {
@@ -10230,7 +10219,7 @@ func (ec *executionContext) fieldContext_Observation_municipality(_ context.Cont
 		Object:     "Observation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Municipality(ctx, field)
 		},
@@ -10477,7 +10466,7 @@ func (ec *executionContext) _Observation_source(ctx context.Context, field graph
 			return ec.fieldContext_Observation_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Observation().Source(ctx, obj)
+			return obj.Source(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
@@ -10492,7 +10481,7 @@ func (ec *executionContext) fieldContext_Observation_source(_ context.Context, f
 		Object:     "Observation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -10509,7 +10498,7 @@ func (ec *executionContext) _Observation_illustrative(ctx context.Context, field
 			return ec.fieldContext_Observation_illustrative(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Observation().Illustrative(ctx, obj)
+			return obj.Illustrative(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -10520,7 +10509,7 @@ func (ec *executionContext) _Observation_illustrative(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Observation_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Observation", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Observation", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Observation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
@@ -10945,7 +10934,7 @@ func (ec *executionContext) _ObservationRevision_source(ctx context.Context, fie
 			return ec.fieldContext_ObservationRevision_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ObservationRevision().Source(ctx, obj)
+			return obj.Source(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
@@ -10960,7 +10949,7 @@ func (ec *executionContext) fieldContext_ObservationRevision_source(_ context.Co
 		Object:     "ObservationRevision",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
 		},
@@ -17553,23 +17542,20 @@ func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "metric":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Observation_metric(ctx, field, obj)
-				})
+			out.Values[i] = ec._Observation_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provider":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Observation_provider(ctx, field, obj)
-				})
+			out.Values[i] = ec._Observation_provider(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "municipality":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Observation_municipality(ctx, field, obj)
-				})
+			out.Values[i] = ec._Observation_municipality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "period":
 			out.Values[i] = ec._Observation_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17621,17 +17607,15 @@ func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Observation_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Observation_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "illustrative":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Observation_illustrative(ctx, field, obj)
-				})
+			out.Values[i] = ec._Observation_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "updatedAt":
 			out.Values[i] = ec._Observation_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17761,68 +17745,67 @@ func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.Se
 		case "value":
 			out.Values[i] = ec._ObservationRevision_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "valueWomen":
 			out.Values[i] = ec._ObservationRevision_valueWomen(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "valueMen":
 			out.Values[i] = ec._ObservationRevision_valueMen(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sampleSize":
 			out.Values[i] = ec._ObservationRevision_sampleSize(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "suppressed":
 			out.Values[i] = ec._ObservationRevision_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._ObservationRevision_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._ObservationRevision_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ObservationRevision_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._ObservationRevision_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "validFrom":
 			out.Values[i] = ec._ObservationRevision_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "replacedAt":
 			out.Values[i] = ec._ObservationRevision_replacedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "replacedBy":
 			out.Values[i] = ec._ObservationRevision_replacedBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "reason":
 			out.Values[i] = ec._ObservationRevision_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "deleted":
 			out.Values[i] = ec._ObservationRevision_deleted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

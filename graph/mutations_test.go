@@ -208,7 +208,8 @@ func TestPublishingKeepsHistory(t *testing.T) {
 	if len(r.Errors) > 0 {
 		t.Fatal(r.raw)
 	}
-	revisions, err := api.db.Revisions(t.Context(), []string{"Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2020"})
+	c, _ := api.db.Catalog(t.Context())
+	revisions, err := api.db.Revisions(t.Context(), c, []string{"Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2020"})
 	if err != nil || len(revisions["Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2020"]) != 1 ||
 		!revisions["Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2020"][0].Deleted {
 		t.Errorf("the deleted figure's history = %v, %v; want one version marked deleted", revisions, err)

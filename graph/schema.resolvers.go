@@ -228,41 +228,17 @@ func (r *mutationResolver) PublishPriceList(ctx context.Context, input model.Pub
 	})
 }
 
-// Metric is the resolver for the metric field.
-func (r *observationResolver) Metric(ctx context.Context, obj *store.Observation) (*store.Metric, error) {
-	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.MetricID) })
-}
-
-// Provider is the resolver for the provider field.
-func (r *observationResolver) Provider(ctx context.Context, obj *store.Observation) (*store.Provider, error) {
-	if obj.ProviderID == nil {
-		return nil, nil
-	}
-	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Provider { return c.Provider(*obj.ProviderID) })
-}
-
-// Municipality is the resolver for the municipality field.
-func (r *observationResolver) Municipality(ctx context.Context, obj *store.Observation) (*store.Municipality, error) {
-	return r.municipality(ctx, obj.MunicipalityCode)
-}
-
-// Source is the resolver for the source field.
-func (r *observationResolver) Source(ctx context.Context, obj *store.Observation) (*store.Source, error) {
-	return r.source(ctx, obj.SourceID)
-}
-
-// Illustrative is the resolver for the illustrative field.
-func (r *observationResolver) Illustrative(ctx context.Context, obj *store.Observation) (bool, error) {
-	return r.illustrative(ctx, obj.SourceID)
-}
-
 // Revisions is the batch resolver for the revisions field.
 func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error) {
 	ids := make([]string, len(objs))
 	for i, o := range objs {
 		ids[i] = o.ID()
 	}
-	found, err := r.db.Revisions(ctx, ids)
+	c, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := r.db.Revisions(ctx, c, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +247,6 @@ func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Obser
 		out[i] = found[id]
 	}
 	return out, nil
-}
-
-// Source is the resolver for the source field.
-func (r *observationRevisionResolver) Source(ctx context.Context, obj *store.Revision) (*store.Source, error) {
-	return r.source(ctx, obj.SourceID)
 }
 
 // Scheme is the resolver for the scheme field.
@@ -322,7 +293,11 @@ func (r *providerResolver) Results(ctx context.Context, objs []*store.Provider, 
 	if orderBy != nil {
 		order = *orderBy
 	}
-	return r.db.ProviderResults(ctx, ids, filter, order, store.PageArgs{First: first, After: after, Last: last, Before: before})
+	c, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.db.ProviderResults(ctx, c, ids, filter, order, store.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
 // Series is the resolver for the series field.
@@ -414,7 +389,11 @@ func (r *queryResolver) Metrics(ctx context.Context, serviceArea *string) ([]*st
 
 // Observations is the resolver for the observations field.
 func (r *queryResolver) Observations(ctx context.Context, filter *store.ObservationFilter, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) (*store.ObservationPage, error) {
-	return r.db.Observations(ctx, deref(filter), deref(orderBy), store.PageArgs{First: first, After: after, Last: last, Before: before})
+	c, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.db.Observations(ctx, c, deref(filter), deref(orderBy), store.PageArgs{First: first, After: after, Last: last, Before: before})
 }
 
 // AuthorisationSchemes is the resolver for the authorisationSchemes field.
@@ -540,11 +519,6 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
 
-// ObservationRevision returns ObservationRevisionResolver implementation.
-func (r *Resolver) ObservationRevision() ObservationRevisionResolver {
-	return &observationRevisionResolver{r}
-}
-
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
 
@@ -576,7 +550,6 @@ type (
 	municipalityResolver            struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
-	observationRevisionResolver     struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }

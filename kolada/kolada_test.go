@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/jamforelse/api/kolada"
 	"github.com/jamforelse/api/seed"
@@ -53,7 +54,7 @@ func TestParseMapsKPIsToMetrics(t *testing.T) {
 		{MetricID: "Metric:sfi-dropout-rate", MunicipalityCode: "0183", Period: "2020", Note: &saknas, Status: store.StatusFinal, SourceID: source},
 		{MetricID: "Metric:sfi-dropout-rate", MunicipalityCode: "0183", Period: "2019", Value: f(19.4), Note: &prel, Status: store.StatusPreliminary, SourceID: source},
 	}
-	if diff := cmp.Diff(want, res.Observations); diff != "" {
+	if diff := cmp.Diff(want, res.Observations, cmpopts.IgnoreUnexported(store.Observation{})); diff != "" {
 		t.Errorf("observations (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]int{"N15033": 1}, res.Unmapped); diff != "" {

@@ -111,8 +111,7 @@ func TestKilledImportLeavesNoTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := db.Observations(t.Context(), store.ObservationFilter{}, store.ObservationOrder{}, store.PageArgs{})
-	want, _ := before.TotalCount(t.Context())
+	want := countObservations(t, db, store.ObservationFilter{})
 	db.Close()
 
 	cmd := exec.Command(binary, "import", "-db", dbPath, csvPath)
@@ -154,8 +153,7 @@ func TestKilledImportLeavesNoTrace(t *testing.T) {
 	if err := db.IntegrityCheck(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := db.Observations(context.Background(), store.ObservationFilter{}, store.ObservationOrder{}, store.PageArgs{})
-	if got, _ := after.TotalCount(context.Background()); got != want {
+	if got := countObservations(t, db, store.ObservationFilter{}); got != want {
 		t.Errorf("after the killed import: %d observations, want the %d from before", got, want)
 	}
 }
@@ -258,10 +256,27 @@ func TestImportCommandRefusesABadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	page, _ := db.Observations(t.Context(), store.ObservationFilter{Period: ptr("2021")}, store.ObservationOrder{}, store.PageArgs{})
-	if n, _ := page.TotalCount(t.Context()); n != 0 {
+	if n := countObservations(t, db, store.ObservationFilter{Period: ptr("2021")}); n != 0 {
 		t.Errorf("after a refused import, %d figures for 2021; want none", n)
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// countObservations counts the stored observations a filter matches.
+func countObservations(t *testing.T, db *store.DB, f store.ObservationFilter) int {
+	t.Helper()
+	c, err := db.Catalog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Observations(context.Background(), c, f, store.ObservationOrder{}, store.PageArgs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := page.TotalCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -101,7 +101,7 @@ func (db *DB) Comparison(ctx context.Context, c *Catalog, args ComparisonArgs) (
 	defer rows.Close()
 	var figures []*Observation
 	for rows.Next() {
-		o, _, err := db.scanObservation(rows)
+		o, _, err := db.scanObservation(rows, c)
 		if err != nil {
 			return nil, err
 		}

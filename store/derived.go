@@ -38,7 +38,7 @@ func (c *Catalog) derive(m *Metric, numerator, denominator *Observation) *Observ
 	o := &Observation{
 		MetricID: m.ID, ProviderID: numerator.ProviderID, MunicipalityCode: numerator.MunicipalityCode,
 		Period: numerator.Period, PeriodStart: numerator.PeriodStart, PeriodEnd: numerator.PeriodEnd,
-		Status: StatusFinal, SourceID: numerator.SourceID, Derived: true,
+		Status: StatusFinal, SourceID: numerator.SourceID, Derived: true, catalog: c,
 		UpdatedAt: later(numerator.UpdatedAt, denominator.UpdatedAt),
 	}
 	if c.Illustrative(denominator.SourceID) {

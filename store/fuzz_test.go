@@ -101,7 +101,11 @@ func FuzzObservationFilter(f *testing.F) {
 				*set.into = &v
 			}
 		}
-		page, err := db.Observations(t.Context(), filter, ObservationOrder{}, PageArgs{First: &first})
+		c, err := db.Catalog(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := db.Observations(t.Context(), c, filter, ObservationOrder{}, PageArgs{First: &first})
 		if err == nil {
 			_, err = page.TotalCount(t.Context())
 		}

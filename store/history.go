@@ -20,7 +20,7 @@ type Revision struct {
 }
 
 // Revisions returns the former versions of each of the observations, oldest first, in one statement.
-func (db *DB) Revisions(ctx context.Context, observationIDs []string) (map[string][]*Revision, error) {
+func (db *DB) Revisions(ctx context.Context, c *Catalog, observationIDs []string) (map[string][]*Revision, error) {
 	list, _ := json.Marshal(observationIDs)
 	rows, err := db.query(ctx, `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
 			status, note, source_id, valid_from, replaced_at, replaced_by, reason, deleted
@@ -32,7 +32,7 @@ func (db *DB) Revisions(ctx context.Context, observationIDs []string) (map[strin
 	defer rows.Close()
 	out := map[string][]*Revision{}
 	for rows.Next() {
-		r := new(Revision)
+		r := &Revision{Observation: Observation{catalog: c}}
 		o := &r.Observation
 		var from, at string
 		if err := rows.Scan(&r.ObservationID, &o.Value, &o.ValueWomen, &o.ValueMen, &o.SampleSize, &o.SampleSizeWomen, &o.SampleSizeMen,

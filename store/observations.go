@@ -76,8 +76,8 @@ const observationColumns = `o.seq, o.metric_id, o.provider_id, o.municipality_co
 
 // scanObservation reads one row and withholds whatever rests on too few individuals, so no figure
 // leaves the store unsuppressed, whichever path asked for it.
-func (db *DB) scanObservation(rows *sql.Rows) (*Observation, int64, error) {
-	o := new(Observation)
+func (db *DB) scanObservation(rows *sql.Rows, c *Catalog) (*Observation, int64, error) {
+	o := &Observation{catalog: c}
 	var seq int64
 	var updatedAt string
 	err := rows.Scan(&seq, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.PeriodStart, &o.PeriodEnd,
@@ -165,8 +165,8 @@ var observationKeys = map[ObservationOrderField][]string{
 
 // Observations returns one page of the observations matching f in the order o, using keyset
 // pagination: a cursor holds the sort keys of its row, so pages stay correct while rows are added.
-func (db *DB) Observations(ctx context.Context, f ObservationFilter, o ObservationOrder, args PageArgs) (*ObservationPage, error) {
-	pages, err := db.observationPages(ctx, f, o, args, nil)
+func (db *DB) Observations(ctx context.Context, c *Catalog, f ObservationFilter, o ObservationOrder, args PageArgs) (*ObservationPage, error) {
+	pages, err := db.observationPages(ctx, c, f, o, args, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -176,16 +176,16 @@ func (db *DB) Observations(ctx context.Context, f ObservationFilter, o Observati
 // ProviderResults returns, for each provider, one page of its observations matching f, all in one
 // statement (and one more for the counts, if asked for): a list of providers with their results runs
 // the same number of statements whatever its length.
-func (db *DB) ProviderResults(ctx context.Context, providerIDs []string, f ObservationFilter, o ObservationOrder, args PageArgs) ([]*ObservationPage, error) {
+func (db *DB) ProviderResults(ctx context.Context, c *Catalog, providerIDs []string, f ObservationFilter, o ObservationOrder, args PageArgs) ([]*ObservationPage, error) {
 	if len(providerIDs) == 0 {
 		return nil, nil
 	}
-	return db.observationPages(ctx, f, o, args, providerIDs)
+	return db.observationPages(ctx, c, f, o, args, providerIDs)
 }
 
 // observationPages builds one page per provider in providers, or a single page of everything matching
 // f when providers is nil.
-func (db *DB) observationPages(ctx context.Context, f ObservationFilter, o ObservationOrder, args PageArgs, providers []string) ([]*ObservationPage, error) {
+func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFilter, o ObservationOrder, args PageArgs, providers []string) ([]*ObservationPage, error) {
 	if o.Field == "" {
 		o = ObservationOrder{Field: ObservationOrderUpdatedAt, Direction: Asc}
 	}
@@ -287,7 +287,7 @@ func (db *DB) observationPages(ctx context.Context, f ObservationFilter, o Obser
 	}
 	defer rows.Close()
 	for rows.Next() {
-		obs, seq, err := db.scanObservation(rows)
+		obs, seq, err := db.scanObservation(rows, c)
 		if err != nil {
 			return nil, err
 		}
@@ -394,7 +394,7 @@ func (db *DB) ObservationsByID(ctx context.Context, c *Catalog, ids []string) (m
 	defer rows.Close()
 	stored := map[key]*Observation{}
 	for rows.Next() {
-		o, _, err := db.scanObservation(rows)
+		o, _, err := db.scanObservation(rows, c)
 		if err != nil {
 			return nil, err
 		}

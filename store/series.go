@@ -43,7 +43,7 @@ func (db *DB) Series(ctx context.Context, c *Catalog, providerID, metricID strin
 	stored := map[point]map[string]*Observation{}
 	var order []point // in period order, each once
 	for rows.Next() {
-		o, _, err := db.scanObservation(rows)
+		o, _, err := db.scanObservation(rows, c)
 		if err != nil {
 			return nil, err
 		}

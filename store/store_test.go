@@ -166,6 +166,7 @@ func TestProvidersSortSwedishAndPage(t *testing.T) {
 // orderings: every figure appears exactly once, in order, and the counts agree.
 func TestObservationPagesAreKeyset(t *testing.T) {
 	db := openTestDB(t, smallDataset())
+	c, _ := db.Catalog(t.Context())
 	two := 2
 	for _, order := range []ObservationOrder{
 		{ObservationOrderUpdatedAt, Asc}, {ObservationOrderPeriod, Asc}, {ObservationOrderPeriod, Desc},
@@ -173,7 +174,7 @@ func TestObservationPagesAreKeyset(t *testing.T) {
 		var forward []string
 		var after *string
 		for {
-			page, err := db.Observations(t.Context(), ObservationFilter{}, order, PageArgs{First: &two, After: after})
+			page, err := db.Observations(t.Context(), c, ObservationFilter{}, order, PageArgs{First: &two, After: after})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +189,7 @@ func TestObservationPagesAreKeyset(t *testing.T) {
 		var backward []string
 		var before *string
 		for {
-			page, err := db.Observations(t.Context(), ObservationFilter{}, order, PageArgs{Last: &two, Before: before})
+			page, err := db.Observations(t.Context(), c, ObservationFilter{}, order, PageArgs{Last: &two, Before: before})
 			if err != nil {
 				t.Fatal(err)
 			}

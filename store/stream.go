@@ -10,14 +10,14 @@ import (
 // EachObservation calls fn for every stored observation in the order they were written, reading them
 // one at a time, so an export of millions of rows runs in constant memory. Figures come suppressed as
 // on every other path.
-func (db *DB) EachObservation(ctx context.Context, fn func(*Observation) error) error {
+func (db *DB) EachObservation(ctx context.Context, c *Catalog, fn func(*Observation) error) error {
 	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o ORDER BY o.seq`)
 	if err != nil {
 		return fmt.Errorf("query observations: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		o, _, err := db.scanObservation(rows)
+		o, _, err := db.scanObservation(rows, c)
 		if err != nil {
 			return err
 		}

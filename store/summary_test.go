@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func f(v float64) *float64 { return &v }
@@ -171,7 +172,7 @@ func TestSuppress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in
 			db.suppress(&got)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Observation{})); diff != "" {
 				t.Errorf("suppress (-want +got):\n%s", diff)
 			}
 		})

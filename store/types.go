@@ -276,7 +276,31 @@ type Observation struct {
 	// Derived marks a figure computed from others for a derived metric; it is not stored and has no ID
 	// that node() can find.
 	Derived bool `json:"-"`
+
+	// catalog is the data version the figure was read with: its metric, provider, municipality and
+	// source are looked up there, by plain method calls the GraphQL layer needs no resolver for.
+	catalog *Catalog
 }
+
+// Metric is what the figure measures.
+func (o *Observation) Metric() *Metric { return o.catalog.Metric(o.MetricID) }
+
+// Provider is whom the figure is about, or nil for a whole municipality.
+func (o *Observation) Provider() *Provider {
+	if o.ProviderID == nil {
+		return nil
+	}
+	return o.catalog.Provider(*o.ProviderID)
+}
+
+// Municipality is the municipality the figure is about or was followed up in.
+func (o *Observation) Municipality() *Municipality { return o.catalog.Municipality(o.MunicipalityCode) }
+
+// Source is where the figure comes from.
+func (o *Observation) Source() *Source { return o.catalog.Source(o.SourceID) }
+
+// Illustrative reports whether the figure is invented.
+func (o *Observation) Illustrative() bool { return o.catalog.Illustrative(o.SourceID) }
 
 // ID is the observation's global ID, built from what makes it unique: metric, subject and period.
 func (o *Observation) ID() string {
