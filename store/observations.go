@@ -177,8 +177,12 @@ func (db *DB) Observations(ctx context.Context, c *Catalog, f ObservationFilter,
 // statement (and one more for the counts, if asked for): a list of providers with their results runs
 // the same number of statements whatever its length.
 func (db *DB) ProviderResults(ctx context.Context, c *Catalog, providerIDs []string, f ObservationFilter, o ObservationOrder, args PageArgs) ([]*ObservationPage, error) {
-	if len(providerIDs) == 0 {
+	switch len(providerIDs) {
+	case 0:
 		return nil, nil
+	case 1: // one provider's page (its profile) is a plain ranged read of its index, without a window
+		f.Provider = &providerIDs[0]
+		return db.observationPages(ctx, c, f, o, args, nil)
 	}
 	return db.observationPages(ctx, c, f, o, args, providerIDs)
 }
