@@ -25,7 +25,17 @@ type catalogHolder struct {
 }
 
 func withCatalogHolder(ctx context.Context) context.Context {
-	return context.WithValue(ctx, catalogKey{}, new(catalogHolder))
+	c, _ := ctx.Value(loadedKey{}).(*store.Catalog)
+	return context.WithValue(ctx, catalogKey{}, &catalogHolder{catalog: c})
+}
+
+// loadedKey marks a catalog that the HTTP layer has loaded for a request already.
+type loadedKey struct{}
+
+// WithCatalog hands the request a catalog loaded before it reached the GraphQL handler (to compute an
+// ETag, say), so the request does not read the data version a second time.
+func WithCatalog(ctx context.Context, c *store.Catalog) context.Context {
+	return context.WithValue(ctx, loadedKey{}, c)
 }
 
 // catalog returns the request's catalog.

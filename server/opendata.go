@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jamforelse/api/export"
+	"github.com/jamforelse/api/graph"
 	"github.com/jamforelse/api/store"
 )
 
@@ -122,7 +123,7 @@ func cacheGraphQLGets(logger *slog.Logger, db *store.DB, next http.Handler) http
 		}
 		// The GraphQL handler drops these headers again from an answer with errors.
 		if needsBody(w, r, c.Info.Version, r.URL.RawQuery, r.Header.Get("Accept")) {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(graph.WithCatalog(r.Context(), c)))
 		}
 	})
 }
