@@ -40,6 +40,9 @@ type Options struct {
 	Timeout time.Duration // how long a request may run, its SQL included; 10 s
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
+	// CacheSize is how many bytes of compressed answers to public queries are kept for the next
+	// request that asks the same (see answerCache); 0 keeps none.
+	CacheSize int64
 }
 
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
@@ -58,7 +61,7 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 	h := handler.New(NewExecutableSchema(cfg))
 	// One transport for GET (queries) and POST with a JSON body, as GraphQL over HTTP says: no multipart
 	// or form bodies, so a page on another site cannot send a query without a CORS preflight.
-	h.AddTransport(httpTransport{limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody, timeout: opts.Timeout})
+	h.AddTransport(httpTransport{db: db, answers: newAnswerCache(opts.CacheSize), limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody, timeout: opts.Timeout})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.SetParserTokenLimit(parserTokenLimit)
 	h.Use(extension.Introspection{})

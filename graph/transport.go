@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,8 @@ const (
 // entry. Before a query runs it is measured and priced (see measure) and charged to the client's
 // bucket; too large a query, or a client out of points, is refused without running.
 type httpTransport struct {
+	db      *store.DB
+	answers *answerCache // nil: every query runs
 	limits  Limits
 	limiter *Limiter
 	maxBody int64
@@ -107,6 +110,31 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 
+	if t.answers == nil {
+		responses, ctx := exec.DispatchOperation(ctx, rc)
+		writeJSON(w, http.StatusOK, responses(ctx))
+		return
+	}
+	// The answer is kept under the data version it is read from, so the request runs on the catalog
+	// of that version.
+	c, _ := ctx.Value(loadedKey{}).(*store.Catalog)
+	if c == nil {
+		var err error
+		if c, err = t.db.Catalog(ctx); err != nil {
+			writeJSON(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.WrapPath(nil, err)}))
+			return
+		}
+		ctx = WithCatalog(ctx, c)
+	}
+	run := func() ([]byte, bool) {
+		responses, ctx := exec.DispatchOperation(ctx, rc)
+		resp := responses(ctx)
+		return marshalJSON(resp), len(resp.Errors) == 0
+	}
+	if key, ok := t.answers.key(r, rc, c.Info.Version); ok {
+		t.answers.serve(w, r, key, run)
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeJSON(w, http.StatusOK, responses(ctx))
 }
@@ -239,15 +267,26 @@ func decodeJSON(r io.Reader, into any) error {
 
 // writeJSON writes an answer; one with errors, or with a status other than 200, is never cached.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	b := marshalJSON(v)
+	if bytes.Equal(b, internalErrorJSON) {
+		status = http.StatusInternalServerError
 	}
 	if resp, ok := v.(*graphql.Response); status != http.StatusOK || !ok || len(resp.Errors) > 0 {
 		uncacheable(w)
 	}
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+var internalErrorJSON = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+
+// marshalJSON encodes an answer, or, if it cannot be encoded, an internal error.
+func marshalJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return internalErrorJSON
+	}
+	return b
 }
 
 // writeErrors answers a request that could not be read, with a status and one message.

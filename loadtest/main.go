@@ -52,10 +52,16 @@ func run(args []string, stdout io.Writer) error {
 	mix := flags.String("mix", "dashboard", "what to send: dashboard (the mix), or one of "+strings.Join(mixNames(), ", "))
 	ops := flags.String("ops", "graph/testdata/spa", "the `folder` of the dashboard's operations")
 	pid := flags.Int("pid", 0, "the server's process `id`, to report its resident memory (Linux)")
+	warmup := flags.Duration("warmup", 0, "send the mix for this long before measuring, so the server's caches hold what readers keep asking for")
+	popularity := flags.String("popularity", "zipf", "how readers pick a provider's page: zipf (a few pages are read by many, as when a story links them) or uniform (every page alike: the worst case for caches)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	operations, err := loadMix(*mix, *ops)
+	pickProvider, ok := popularities[*popularity]
+	if !ok {
+		return fmt.Errorf("-popularity: zipf or uniform, not %q", *popularity)
+	}
+	operations, err := loadMix(*mix, *ops, pickProvider)
 	if err != nil {
 		return err
 	}
@@ -65,41 +71,37 @@ func run(args []string, stdout io.Writer) error {
 	transport := &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}
 	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
-	defer cancel()
+	if *warmup > 0 {
+		fmt.Fprintf(stdout, "warming up for %s\n", warmup.String())
+		drive(*warmup, *clients, func(r *rand.Rand, etags map[string]string, ctx context.Context) {
+			send(ctx, client, *base, pick(r, operations), r, etags)
+		})
+	}
 	var mu sync.Mutex
 	latencies := map[string][]time.Duration{}
 	failures := map[string]int{}
 	var firstFailure string
-	peakRSS := sampleMemory(ctx, *pid)
+	memoryCtx, stopMemory := context.WithTimeout(context.Background(), *duration)
+	defer stopMemory()
+	peakRSS := sampleMemory(memoryCtx, *pid)
 	start := time.Now()
-	var wg sync.WaitGroup
-	for i := range *clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(i), 1))
-			etags := map[string]string{}
-			for ctx.Err() == nil {
-				op := pick(r, operations)
-				took, err := send(ctx, client, *base, op, r, etags)
-				if ctx.Err() != nil {
-					return
-				}
-				mu.Lock()
-				if err != nil {
-					failures[op.name]++
-					if firstFailure == "" {
-						firstFailure = op.name + ": " + err.Error()
-					}
-				} else {
-					latencies[op.name] = append(latencies[op.name], took)
-				}
-				mu.Unlock()
+	drive(*duration, *clients, func(r *rand.Rand, etags map[string]string, ctx context.Context) {
+		op := pick(r, operations)
+		took, err := send(ctx, client, *base, op, r, etags)
+		if ctx.Err() != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failures[op.name]++
+			if firstFailure == "" {
+				firstFailure = op.name + ": " + err.Error()
 			}
-		}()
-	}
-	wg.Wait()
+		} else {
+			latencies[op.name] = append(latencies[op.name], took)
+		}
+	})
 	elapsed := time.Since(start)
 
 	var all []time.Duration
@@ -122,6 +124,26 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "\nfirst failure: %s\n", firstFailure)
 	}
 	return nil
+}
+
+// drive runs n clients for d, each calling request one request after another with its own random
+// source and ETags.
+func drive(d time.Duration, n int, request func(r *rand.Rand, etags map[string]string, ctx context.Context)) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 1))
+			etags := map[string]string{}
+			for ctx.Err() == nil {
+				request(r, etags, ctx)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func printRow(w io.Writer, name string, l []time.Duration, failed int, elapsed time.Duration) {
@@ -191,8 +213,26 @@ func pick(r *rand.Rand, ops []operation) operation {
 // municipality, 2000, has 2,000 SFI providers.
 const generatedProviders = 6000
 
-func randomProvider(r *rand.Rand) map[string]any {
-	return map[string]any{"id": fmt.Sprintf("Provider:generated-%05d", r.IntN(generatedProviders)), "metric": nil}
+// popularities pick the index of the provider whose page a reader opens.
+var popularities = map[string]func(r *rand.Rand) int{
+	"uniform": func(r *rand.Rand) int { return r.IntN(generatedProviders) },
+	// Zipf's law (exponent 1.01; Go's generator needs more than 1), the usual model of how often web
+	// pages are read: the k-th most read page is read about 1/k as often as the first. Half of all reads
+	// go to the top 52 of the 6,000 pages, three quarters to the top 600. Which pages are the popular
+	// ones is a fixed shuffle, so they are spread over the country.
+	"zipf": func(r *rand.Rand) int {
+		z := rand.NewZipf(r, 1.01, 1, generatedProviders-1)
+		return popularOrder[z.Uint64()]
+	},
+}
+
+// popularOrder is the fixed order of providers from most to least read.
+var popularOrder = rand.New(rand.NewPCG(7, 7)).Perm(generatedProviders)
+
+func providerVars(pickProvider func(*rand.Rand) int) func(r *rand.Rand) map[string]any {
+	return func(r *rand.Rand) map[string]any {
+		return map[string]any{"id": fmt.Sprintf("Provider:generated-%05d", pickProvider(r)), "metric": nil}
+	}
 }
 
 // mixes are the named request mixes; "dashboard" weighs the pages as a visitor uses them.
@@ -208,7 +248,7 @@ var mixes = map[string][]struct {
 
 func mixNames() []string { return slices.Sorted(maps.Keys(mixes)) }
 
-func loadMix(name, folder string) ([]operation, error) {
+func loadMix(name, folder string, pickProvider func(*rand.Rand) int) ([]operation, error) {
 	spec, ok := mixes[name]
 	if !ok {
 		return nil, fmt.Errorf("no mix %q; the mixes are %s", name, strings.Join(mixNames(), ", "))
@@ -234,7 +274,7 @@ func loadMix(name, folder string) ([]operation, error) {
 						"Metric:sfi-passed-courses", "Metric:sfi-cost-per-passed-course"}}
 			}
 		case "ProviderProfile":
-			op.vars = randomProvider
+			op.vars = providerVars(pickProvider)
 		case "Providers":
 			op.vars = func(*rand.Rand) map[string]any {
 				return map[string]any{"filter": map[string]any{"serviceArea": "ServiceArea:sfi"}, "first": 20}

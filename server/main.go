@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -43,6 +44,8 @@ type config struct {
 	suppressBelow int
 	rateLimit     int
 	readOnly      bool
+	cacheSize     int64 // bytes
+	pprofAddr     string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -54,8 +57,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	suppress := flags.String("suppress-below", cmp.Or(getenv("SUPPRESS_BELOW"), strconv.Itoa(store.DefaultSuppressBelow)), "withhold figures based on fewer than `n` individuals (env SUPPRESS_BELOW)")
 	readOnly := flags.Bool("read-only", getenv("READ_ONLY") == "true", "serve an existing database that another process writes; refuse every write (env READ_ONLY=true)")
 	rate := flags.String("rate-limit", cmp.Or(getenv("RATE_LIMIT"), "30000"), "query cost `points` each client may spend a minute; 0 turns the limit off (env RATE_LIMIT)")
+	pprofAddr := flags.String("pprof-addr", getenv("PPROF_ADDR"), "serve Go's profiles (net/http/pprof) on this `address`, for measuring; keep it private (env PPROF_ADDR)")
+	cache := flags.String("cache-size", cmp.Or(getenv("CACHE_SIZE"), "32"), "`megabytes` of compressed answers to public queries kept for the next reader; 0 turns the cache off (env CACHE_SIZE)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return config{}, err
+	}
+	cacheMB, err := strconv.Atoi(*cache)
+	if err != nil || cacheMB < 0 {
+		return config{}, fmt.Errorf("-cache-size: want a whole number of megabytes, 0 or more, not %q", *cache)
 	}
 	perMinute, err := strconv.Atoi(*rate)
 	if err != nil || perMinute < 0 {
@@ -65,7 +74,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil || n < 1 {
 		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
 	}
-	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly}, nil
+	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
+		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr}, nil
 }
 
 // run is the program. It takes the process's environment as arguments so tests can call it as main does.
@@ -120,6 +130,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
+	if cfg.pprofAddr != "" {
+		// Profiles get a listener of their own, so they are never part of the public API.
+		go func() { errc <- http.ListenAndServe(cfg.pprofAddr, profiles()) }()
+	}
 	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath, "read_only", cfg.readOnly)
 
 	select {
@@ -131,6 +145,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// profiles serves net/http/pprof's handlers.
+func profiles() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 func splitList(s string) []string {

@@ -23,7 +23,7 @@ import (
 // newServer builds the whole HTTP surface with its middleware.
 func newServer(logger *slog.Logger, db *store.DB, cfg config) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, db, graph.Options{Limiter: graph.NewLimiter(cfg.rateLimit), ReadOnly: cfg.readOnly})
+	addRoutes(mux, logger, db, graph.Options{Limiter: graph.NewLimiter(cfg.rateLimit), ReadOnly: cfg.readOnly, CacheSize: cfg.cacheSize})
 	// Reading is public and no request carries cookies, so letting any origin's pages call the API
 	// exposes nothing; CORS_ORIGINS narrows it when wanted.
 	c := cors.New(cors.Options{

@@ -40,17 +40,29 @@ type Catalog struct {
 	providerCount      map[string]int    // service area ID → providers ever authorised in it
 }
 
-// Catalog returns the catalog of the current data version, loading it if the data has changed since the
-// last call. It costs one SQL statement when nothing has changed.
+// versionTTL is how long the data version read from the file is trusted before it is read again. A write
+// through this DB is seen at once; a write by another process (the writer beside read-only servers, or
+// `server import`) within this time. It spares most requests the one SQL statement, and the connection,
+// that reading the version takes: a cached answer then needs no connection at all.
+const versionTTL = 100 * time.Millisecond
+
+// Catalog returns the catalog of the current data version, loading it if the data has changed. It reads
+// the version from the file at most once every versionTTL, and at once after a write through this DB.
 func (db *DB) Catalog(ctx context.Context) (*Catalog, error) {
+	now := int64(time.Since(db.opened))
+	if c := db.catalog.Load(); c != nil && now < db.versionCheckedAt.Load()+int64(versionTTL) {
+		return c, nil
+	}
 	var version int64
-	err := db.queryRow(ctx, `SELECT version FROM dataset`).Scan(&version)
+	// Not counted in Statements: how often it runs depends on the clock, not on the request.
+	err := db.sql.QueryRowContext(ctx, `SELECT version FROM dataset`).Scan(&version)
 	if err == sql.ErrNoRows {
 		version = 0
 	} else if err != nil {
 		return nil, fmt.Errorf("read data version: %w", err)
 	}
 	if c := db.catalog.Load(); c != nil && c.Info.Version == version {
+		db.versionCheckedAt.Store(now)
 		return c, nil
 	}
 	db.catalogMu.Lock() // one load at a time: the others wait for it and share the result
@@ -63,6 +75,7 @@ func (db *DB) Catalog(ctx context.Context) (*Catalog, error) {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	db.catalog.Store(c)
+	db.versionCheckedAt.Store(now)
 	return c, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"sync"
@@ -39,6 +40,10 @@ var migrations embed.FS
 // official Swedish statistics: figures based on fewer are withheld.
 const DefaultSuppressBelow = 10
 
+// idleConnections is how many connections stay open between requests: enough for the requests that
+// run at once on a small machine, few enough that their page caches (2 MB each) stay small.
+const idleConnections = 16
+
 // Options tune a DB. The zero value is the public default.
 type Options struct {
 	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
@@ -53,12 +58,16 @@ type DB struct {
 	sql           *sql.DB
 	suppressBelow int
 
-	// statements counts every SQL statement run, so tests can show that a request's cost does not grow
-	// with the rows it returns.
+	// statements counts every SQL statement run (but the periodic read of the data version), so tests
+	// can show that a request's cost does not grow with the rows it returns.
 	statements atomic.Int64
 
 	catalogMu sync.Mutex
 	catalog   atomic.Pointer[Catalog]
+	// opened and versionCheckedAt (time since opened, in nanoseconds) say when the data version was last
+	// read from the file; a write through this DB sets it far back, so the next request reads it again.
+	opened           time.Time
+	versionCheckedAt atomic.Int64
 }
 
 // Open opens (creating if needed) the SQLite file at path and brings its schema up to date.
@@ -77,7 +86,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow}
+	// Keep connections open between requests: opening one reads the schema again, and database/sql
+	// keeps only two idle by default, so under load it would open and close connections all the time.
+	sqlDB.SetMaxIdleConns(idleConnections)
+	sqlDB.SetConnMaxIdleTime(time.Minute)
+	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, opened: time.Now()}
+	db.versionCheckedAt.Store(math.MinInt64 / 2)
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
 	}
@@ -226,6 +240,7 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 		}
 		return rebuildSearch(ctx, tx)
 	})
+	db.versionCheckedAt.Store(math.MinInt64 / 2) // whatever happened, read the version again
 	if errors.Is(err, errUnchanged) || errors.Is(err, errDryRun) {
 		return nil
 	}

@@ -1,0 +1,169 @@
+package graph
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/klauspost/compress/gzip"
+	"github.com/maypok86/otter/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/sync/singleflight"
+)
+
+// answerCache keeps the answers to public queries, gzip-compressed, keyed by the data version they
+// were read from: the data changes only when something is written, and a news story sends thousands
+// of readers to the same few pages, so most answers can be sent again without running the query. A
+// write moves the data version, after which no old answer is found again; old answers age out of the
+// cache as new ones come in.
+//
+// Only answers that are the same for everyone are kept: queries (not mutations) sent without a token,
+// that do not ask for the client's own rate limit, and that answered without errors.
+type answerCache struct {
+	answers *otter.Cache[cacheKey, []byte]
+	// running makes concurrent requests for the same missing answer wait for one run of the query,
+	// instead of each running it: the stampede when a page is first shared.
+	running singleflight.Group
+}
+
+// cacheKey identifies an answer: a hash of the data version, the day (price lists are current by the
+// date), the query, its operation name and its variables.
+type cacheKey [sha256.Size]byte
+
+// newAnswerCache keeps up to size bytes of compressed answers; nil when size is 0.
+func newAnswerCache(size int64) *answerCache {
+	if size <= 0 {
+		return nil
+	}
+	return &answerCache{answers: otter.Must(&otter.Options[cacheKey, []byte]{
+		MaximumWeight: uint64(size),
+		Weigher:       func(_ cacheKey, gz []byte) uint32 { return uint32(len(gz) + len(cacheKey{})) },
+	})}
+}
+
+// key returns the cache key of an operation, and false when its answer is not the same for everyone.
+func (c *answerCache) key(r *http.Request, rc *graphql.OperationContext, version int64) (cacheKey, bool) {
+	if c == nil || rc.Operation.Operation != ast.Query || r.Header.Get("Authorization") != "" ||
+		asksFor(rc.Operation.SelectionSet, "rateLimit") {
+		return cacheKey{}, false
+	}
+	variables, err := json.Marshal(rc.Variables) // map keys in sorted order: the same variables, the same bytes
+	if err != nil {
+		return cacheKey{}, false
+	}
+	h := sha256.New()
+	for _, part := range []string{strconv.FormatInt(version, 10), string(today()), rc.RawQuery, rc.OperationName, string(variables)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	var k cacheKey
+	h.Sum(k[:0])
+	return k, true
+}
+
+// asksFor reports whether a selection set asks for the named field at its top level, directly or
+// through fragments.
+func asksFor(set ast.SelectionSet, name string) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == name {
+				return true
+			}
+		case *ast.InlineFragment:
+			if asksFor(s.SelectionSet, name) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && asksFor(s.Definition.SelectionSet, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serve answers from the cache, or runs the query (once for all who ask at the same time), keeps a
+// clean answer and sends it. run returns the answer's JSON and whether it is free of errors; an answer
+// with errors is sent only to the request that ran it, never kept or shared.
+func (c *answerCache) serve(w http.ResponseWriter, r *http.Request, key cacheKey, run func() ([]byte, bool)) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if gz, ok := c.answers.GetIfPresent(key); ok {
+		writeGzipped(w, r, "HIT", gz)
+		return
+	}
+	var failed []byte
+	v, _, _ := c.running.Do(string(key[:]), func() (any, error) {
+		answer, clean := run()
+		if !clean {
+			failed = answer
+			return nil, nil
+		}
+		gz := compress(answer)
+		c.answers.Set(key, gz)
+		return gz, nil
+	})
+	switch gz, _ := v.([]byte); {
+	case failed != nil: // this request ran the query and it failed
+		uncacheable(w)
+		w.WriteHeader(http.StatusOK)
+		w.Write(failed)
+	case gz == nil: // another request ran it and it failed: run it for this one, without sharing
+		answer, _ := run()
+		w.WriteHeader(http.StatusOK)
+		w.Write(answer)
+	default:
+		writeGzipped(w, r, "MISS", gz)
+	}
+}
+
+// writeGzipped sends a compressed answer as it is to a client that accepts gzip, and unpacks it for
+// one that does not.
+func writeGzipped(w http.ResponseWriter, r *http.Request, status string, gz []byte) {
+	h := w.Header()
+	h.Set("X-Cache", status)
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(gz)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(gz)
+		return
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil { // cannot happen: the cache holds only what compress wrote
+		panic(err)
+	}
+	w.WriteHeader(http.StatusOK)
+	io.Copy(w, zr)
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip, unless its quality is 0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+// gzipWriters are reused: a new writer allocates its whole compression state.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
+func compress(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
