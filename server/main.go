@@ -20,6 +20,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,7 @@ type config struct {
 	readOnly      bool
 	cacheSize     int64 // bytes
 	pprofAddr     string
+	memoryLimit   int64 // bytes
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -58,9 +60,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	readOnly := flags.Bool("read-only", getenv("READ_ONLY") == "true", "serve an existing database that another process writes; refuse every write (env READ_ONLY=true)")
 	rate := flags.String("rate-limit", cmp.Or(getenv("RATE_LIMIT"), "30000"), "query cost `points` each client may spend a minute; 0 turns the limit off (env RATE_LIMIT)")
 	pprofAddr := flags.String("pprof-addr", getenv("PPROF_ADDR"), "serve Go's profiles (net/http/pprof) on this `address`, for measuring; keep it private (env PPROF_ADDR)")
+	memory := flags.String("memory-limit", cmp.Or(getenv("MEMORY_LIMIT"), "100"), "soft limit in `megabytes` on the Go heap: the garbage collector works harder as the heap nears it, rather than letting it grow to twice what is live; 0 for none (env MEMORY_LIMIT)")
 	cache := flags.String("cache-size", cmp.Or(getenv("CACHE_SIZE"), "32"), "`megabytes` of compressed answers to public queries kept for the next reader; 0 turns the cache off (env CACHE_SIZE)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return config{}, err
+	}
+	memoryMB, err := strconv.Atoi(*memory)
+	if err != nil || memoryMB < 0 {
+		return config{}, fmt.Errorf("-memory-limit: want a whole number of megabytes, 0 or more, not %q", *memory)
 	}
 	cacheMB, err := strconv.Atoi(*cache)
 	if err != nil || cacheMB < 0 {
@@ -75,7 +82,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
 	}
 	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
-		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr}, nil
+		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, memoryLimit: int64(memoryMB) << 20}, nil
 }
 
 // run is the program. It takes the process's environment as arguments so tests can call it as main does.
@@ -95,6 +102,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	if cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
 
 	if cfg.readOnly {
 		if _, err := os.Stat(cfg.dbPath); err != nil {

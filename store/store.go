@@ -40,9 +40,9 @@ var migrations embed.FS
 // official Swedish statistics: figures based on fewer are withheld.
 const DefaultSuppressBelow = 10
 
-// idleConnections is how many connections stay open between requests: enough for the requests that
-// run at once on a small machine, few enough that their page caches (2 MB each) stay small.
-const idleConnections = 16
+// maxConnections is how many connections are open at most: enough for the statements that run at once
+// on a small machine (and a few long exports beside them), few enough that their page caches stay small.
+const maxConnections = 8
 
 // Options tune a DB. The zero value is the public default.
 type Options struct {
@@ -88,8 +88,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	// Keep connections open between requests: opening one reads the schema again, and database/sql
 	// keeps only two idle by default, so under load it would open and close connections all the time.
-	sqlDB.SetMaxIdleConns(idleConnections)
-	sqlDB.SetConnMaxIdleTime(time.Minute)
+	// Each connection has a page cache of its own (2 MB), so their number is bounded too: statements
+	// beyond it wait for a connection, which costs little when there are only two cores to run them on.
+	// No code path holds a connection while it waits for a second one, so the bound cannot deadlock.
+	sqlDB.SetMaxOpenConns(maxConnections)
+	sqlDB.SetMaxIdleConns(maxConnections / 2)
+	sqlDB.SetConnMaxIdleTime(30 * time.Second)
 	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, opened: time.Now()}
 	db.versionCheckedAt.Store(math.MinInt64 / 2)
 	if db.suppressBelow <= 0 {
