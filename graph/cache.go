@@ -2,10 +2,13 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +33,10 @@ type answerCache struct {
 	// running makes concurrent requests for the same missing answer wait for one run of the query,
 	// instead of each running it: the stampede when a page is first shared.
 	running singleflight.Group
+	// runs holds a slot for each query running to fill the cache: no more run at once than there are
+	// processors, since running more would not finish any sooner, and each large answer being built
+	// holds tens of megabytes until it is written.
+	runs chan struct{}
 }
 
 // cacheKey identifies an answer: a hash of the data version, the day (price lists are current by the
@@ -44,7 +51,7 @@ func newAnswerCache(size int64) *answerCache {
 	return &answerCache{answers: otter.Must(&otter.Options[cacheKey, []byte]{
 		MaximumWeight: uint64(size),
 		Weigher:       func(_ cacheKey, gz []byte) uint32 { return uint32(len(gz) + len(cacheKey{})) },
-	})}
+	}), runs: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // key returns the cache key of an operation, and false when its answer is not the same for everyone.
@@ -92,14 +99,21 @@ func asksFor(set ast.SelectionSet, name string) bool {
 // serve answers from the cache, or runs the query (once for all who ask at the same time), keeps a
 // clean answer and sends it. run returns the answer's JSON and whether it is free of errors; an answer
 // with errors is sent only to the request that ran it, never kept or shared.
-func (c *answerCache) serve(w http.ResponseWriter, r *http.Request, key cacheKey, run func() ([]byte, bool)) {
-	w.Header().Add("Vary", "Accept-Encoding")
+func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, key cacheKey, run func() ([]byte, bool)) {
+	if !slices.Contains(w.Header().Values("Vary"), "Accept-Encoding") {
+		w.Header().Add("Vary", "Accept-Encoding")
+	}
 	if gz, ok := c.answers.GetIfPresent(key); ok {
 		writeGzipped(w, r, "HIT", gz)
 		return
 	}
 	var failed []byte
 	v, _, _ := c.running.Do(string(key[:]), func() (any, error) {
+		select {
+		case c.runs <- struct{}{}:
+			defer func() { <-c.runs }()
+		case <-ctx.Done(): // the client left, or its time ran out, while it waited: run fails at once
+		}
 		answer, clean := run()
 		if !clean {
 			failed = answer

@@ -132,7 +132,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return marshalJSON(resp), len(resp.Errors) == 0
 	}
 	if key, ok := t.answers.key(r, rc, c.Info.Version); ok {
-		t.answers.serve(w, r, key, run)
+		t.answers.serve(ctx, w, r, key, run)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)

@@ -121,8 +121,10 @@ func cacheGraphQLGets(logger *slog.Logger, db *store.DB, next http.Handler) http
 			internalError(w, r, logger, err)
 			return
 		}
-		// The GraphQL handler drops these headers again from an answer with errors.
-		if needsBody(w, r, c.Info.Version, r.URL.RawQuery, r.Header.Get("Accept")) {
+		// The GraphQL handler drops these headers again from an answer with errors. Accept-Encoding is
+		// part of the ETag: a gzipped answer (see graph's answer cache) is another representation.
+		w.Header().Add("Vary", "Accept-Encoding")
+		if needsBody(w, r, c.Info.Version, r.URL.RawQuery, r.Header.Get("Accept"), r.Header.Get("Accept-Encoding")) {
 			next.ServeHTTP(w, r.WithContext(graph.WithCatalog(r.Context(), c)))
 		}
 	})
