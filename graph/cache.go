@@ -129,7 +129,10 @@ func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.
 		w.WriteHeader(http.StatusOK)
 		w.Write(failed)
 	case gz == nil: // another request ran it and it failed: run it for this one, without sharing
-		answer, _ := run()
+		answer, clean := run()
+		if !clean {
+			uncacheable(w)
+		}
 		w.WriteHeader(http.StatusOK)
 		w.Write(answer)
 	default:
