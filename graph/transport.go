@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -129,7 +128,8 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	run := func() ([]byte, bool) {
 		responses, ctx := exec.DispatchOperation(ctx, rc)
 		resp := responses(ctx)
-		return marshalJSON(resp), len(resp.Errors) == 0
+		answer, ok := marshalJSON(resp)
+		return answer, ok && len(resp.Errors) == 0 // an internal error is never kept
 	}
 	if key, ok := t.answers.key(r, rc, c.Info.Version); ok {
 		t.answers.serve(ctx, w, r, key, run)
@@ -267,8 +267,8 @@ func decodeJSON(r io.Reader, into any) error {
 
 // writeJSON writes an answer; one with errors, or with a status other than 200, is never cached.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b := marshalJSON(v)
-	if bytes.Equal(b, internalErrorJSON) {
+	b, ok := marshalJSON(v)
+	if !ok {
 		status = http.StatusInternalServerError
 	}
 	if resp, ok := v.(*graphql.Response); status != http.StatusOK || !ok || len(resp.Errors) > 0 {
@@ -278,15 +278,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-var internalErrorJSON = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
-
-// marshalJSON encodes an answer, or, if it cannot be encoded, an internal error.
-func marshalJSON(v any) []byte {
+// marshalJSON encodes an answer, or, if it cannot be encoded, an internal error (and false).
+func marshalJSON(v any) ([]byte, bool) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return internalErrorJSON
+		return []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`), false
 	}
-	return b
+	return b, true
 }
 
 // writeErrors answers a request that could not be read, with a status and one message.
