@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 
@@ -91,7 +92,7 @@ func TestCachedAnswersAreTheSameAnswers(t *testing.T) {
 	if refused := api.post(t, query, vars, map[string]string{"Accept-Encoding": "gzip;q=0"}); refused.gzipped {
 		t.Error("gzip;q=0 means no gzip, but the answer was gzipped")
 	}
-	if vary := first.header.Values("Vary"); !contains(vary, "Accept-Encoding") {
+	if vary := first.header.Values("Vary"); !slices.Contains(vary, "Accept-Encoding") {
 		t.Errorf("Vary = %q, want Accept-Encoding among them: caches between must keep both encodings apart", vary)
 	}
 
@@ -178,13 +179,4 @@ func TestConcurrentReadersRunAQueryOnce(t *testing.T) {
 			t.Fatalf("reader %d got a different answer: %d %.200s", i, a.status, a.body)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

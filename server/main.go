@@ -65,24 +65,33 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := flags.Parse(args[1:]); err != nil {
 		return config{}, err
 	}
-	memoryMB, err := strconv.Atoi(*memory)
-	if err != nil || memoryMB < 0 {
-		return config{}, fmt.Errorf("-memory-limit: want a whole number of megabytes, 0 or more, not %q", *memory)
+	memoryMB, err := wholeNumber("memory-limit", "megabytes", *memory, 0)
+	if err != nil {
+		return config{}, err
 	}
-	cacheMB, err := strconv.Atoi(*cache)
-	if err != nil || cacheMB < 0 {
-		return config{}, fmt.Errorf("-cache-size: want a whole number of megabytes, 0 or more, not %q", *cache)
+	cacheMB, err := wholeNumber("cache-size", "megabytes", *cache, 0)
+	if err != nil {
+		return config{}, err
 	}
-	perMinute, err := strconv.Atoi(*rate)
-	if err != nil || perMinute < 0 {
-		return config{}, fmt.Errorf("-rate-limit: want a whole number of points, 0 or more, not %q", *rate)
+	perMinute, err := wholeNumber("rate-limit", "points", *rate, 0)
+	if err != nil {
+		return config{}, err
 	}
-	n, err := strconv.Atoi(*suppress)
-	if err != nil || n < 1 {
-		return config{}, fmt.Errorf("-suppress-below: want a whole number of at least 1, not %q", *suppress)
+	n, err := wholeNumber("suppress-below", "individuals", *suppress, 1)
+	if err != nil {
+		return config{}, err
 	}
 	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
 		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, memoryLimit: int64(memoryMB) << 20}, nil
+}
+
+// wholeNumber reads a flag that takes a whole number of at least least.
+func wholeNumber(flag, unit, value string, least int) (int, error) {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < least {
+		return 0, fmt.Errorf("-%s: want a whole number of %s, %d or more, not %q", flag, unit, least, value)
+	}
+	return n, nil
 }
 
 // run is the program. It takes the process's environment as arguments so tests can call it as main does.

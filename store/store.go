@@ -95,7 +95,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqlDB.SetMaxIdleConns(maxConnections / 2)
 	sqlDB.SetConnMaxIdleTime(30 * time.Second)
 	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, opened: time.Now()}
-	db.versionCheckedAt.Store(math.MinInt64 / 2)
+	db.readVersionAgain()
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
 	}
@@ -112,6 +112,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// readVersionAgain makes the next Catalog call read the data version from the file.
+func (db *DB) readVersionAgain() { db.versionCheckedAt.Store(math.MinInt64 / 2) }
 
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
@@ -244,7 +247,7 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 		}
 		return rebuildSearch(ctx, tx)
 	})
-	db.versionCheckedAt.Store(math.MinInt64 / 2) // whatever happened, read the version again
+	db.readVersionAgain() // whatever happened
 	if errors.Is(err, errUnchanged) || errors.Is(err, errDryRun) {
 		return nil
 	}
