@@ -166,7 +166,7 @@ func BenchmarkComparisonRaw(b *testing.B) {
 		return comparisonJSON(cmpn)
 	}
 	h := NewHandler(db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{})
-	if diff := sameAnswer(graphAnswer(b, h, query, vars), build()); diff != "" {
+	if diff := sameAnswer([]byte((&testAPI{db: db, h: h}).post(b, query, vars, nil).body), build()); diff != "" {
 		b.Fatalf("the baseline's answer differs from the GraphQL handler's: %s", diff)
 	}
 	b.SetBytes(int64(len(build())))
@@ -266,17 +266,6 @@ func comparisonJSON(c *store.Comparison) []byte {
 	return answer
 }
 
-// graphAnswer is the GraphQL handler's answer to a query, as a client gets it.
-func graphAnswer(t testing.TB, h http.Handler, query string, vars map[string]any) []byte {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec.Body.Bytes()
-}
-
 // sameAnswer compares two JSON answers by meaning (numbers as numbers, keys in any order) and says how
 // they differ, or "" when they are the same.
 func sameAnswer(a, b []byte) string {
@@ -305,7 +294,7 @@ func TestBaselineAnswersAsTheGraphDoes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		graph := graphAnswer(t, api.h, query, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2018", "metrics": metrics})
+		graph := []byte(api.post(t, query, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2018", "metrics": metrics}, nil).body)
 		if diff := sameAnswer(graph, comparisonJSON(cmpn)); diff != "" {
 			t.Errorf("metrics %v: the baseline differs from the GraphQL answer (-graph +baseline):\n%s", metrics, diff)
 		}

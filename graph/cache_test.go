@@ -33,7 +33,7 @@ type cachedAnswer struct {
 	gzipped bool
 }
 
-func (a *testAPI) post(t *testing.T, query string, vars map[string]any, headers map[string]string) cachedAnswer {
+func (a *testAPI) post(t testing.TB, query string, vars map[string]any, headers map[string]string) cachedAnswer {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
