@@ -43,6 +43,9 @@ type Options struct {
 	// CacheSize is how many bytes of compressed answers to public queries are kept for the next
 	// request that asks the same (see answerCache); 0 keeps none.
 	CacheSize int64
+
+	// everyFieldByGqlgen turns writeCellsDirectly off, so tests can compare its answers with gqlgen's.
+	everyFieldByGqlgen bool
 }
 
 // NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
@@ -71,6 +74,9 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 	h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withCatalogHolder(ctx))
 	})
+	if !opts.everyFieldByGqlgen {
+		h.AroundFields(writeCellsDirectly)
+	}
 	h.SetErrorPresenter(presentError(logger))
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
 		logger.ErrorContext(ctx, "resolver panic", "request_id", RequestID(ctx), "panic", v, "stack", string(debug.Stack()))

@@ -54,13 +54,15 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 // MarshalFloat writes a Float in plain decimal notation: 2000000, not gqlgen's default 2e+06, which is
 // valid JSON but reads badly to a person and to some spreadsheet tools.
 func MarshalFloat(f float64) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			io.WriteString(w, "null")
-			return
-		}
-		w.Write(strconv.AppendFloat(nil, f, 'f', -1, 64))
-	})
+	return graphql.WriterFunc(func(w io.Writer) { w.Write(appendFloat(nil, f)) })
+}
+
+// appendFloat appends a Float as MarshalFloat writes it; JSON has no NaN or infinity, so they are null.
+func appendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
 // UnmarshalFloat reads a Float as gqlgen does.
