@@ -280,11 +280,43 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // marshalJSON encodes an answer, or, if it cannot be encoded, an internal error (and false).
 func marshalJSON(v any) ([]byte, bool) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if resp, ok := v.(*graphql.Response); ok {
+		b, err = marshalResponse(resp)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`), false
 	}
 	return b, true
+}
+
+// marshalResponse encodes a GraphQL response as encoding/json does, fields in the same order, except
+// that the data, which gqlgen has already written as compact JSON, is copied as it is: encoding/json
+// would read it through again to check and compact it, a tenth of the time of a large answer.
+func marshalResponse(resp *graphql.Response) ([]byte, error) {
+	b := []byte{'{'}
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `"errors":`...), errs...), ',')
+	}
+	b = append(b, `"data":`...)
+	if resp.Data == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, resp.Data...)
+	}
+	rest, err := json.Marshal(graphql.Response{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
+	if err != nil {
+		return nil, err
+	}
+	// rest is {"data":null...}: everything after its data follows ours.
+	return append(b, rest[len(`{"data":null`):]...), nil
 }
 
 // writeErrors answers a request that could not be read, with a status and one message.
