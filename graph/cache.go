@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"io"
 	"net/http"
 	"runtime"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/klauspost/compress/gzip"
 	"github.com/maypok86/otter/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,10 +24,13 @@ import (
 // write moves the data version, after which no old answer is found again; old answers age out of the
 // cache as new ones come in.
 //
-// Only answers that are the same for everyone are kept: queries (not mutations) sent without a token,
-// that do not ask for the client's own rate limit, and that answered without errors.
+// An answer is kept under the bytes of the request that asked for it (its body, or a GET's query
+// string), so a reader who sends the same request is answered without the request being decoded,
+// parsed or measured: the dashboard sends the same bytes for the same page. Only answers that are the
+// same for everyone are kept: queries (not mutations) sent without a token, that do not ask for the
+// client's own rate limit, and that answered without errors.
 type answerCache struct {
-	answers *otter.Cache[cacheKey, []byte]
+	answers *otter.Cache[cacheKey, keptAnswer]
 	// running makes concurrent requests for the same missing answer wait for one run of the query,
 	// instead of each running it: the stampede when a page is first shared.
 	running singleflight.Group
@@ -39,8 +40,15 @@ type answerCache struct {
 	runs chan struct{}
 }
 
+// keptAnswer is an answer as kept: its JSON, gzip-compressed, and what its query costs, which every
+// reader is charged as if the query ran.
+type keptAnswer struct {
+	gz   []byte
+	cost int
+}
+
 // cacheKey identifies an answer: a hash of the data version, the day (price lists are current by the
-// date), the query, its operation name and its variables.
+// date), the request's method and its bytes.
 type cacheKey [sha256.Size]byte
 
 // newAnswerCache keeps up to size bytes of compressed answers; nil when size is 0.
@@ -48,30 +56,27 @@ func newAnswerCache(size int64) *answerCache {
 	if size <= 0 {
 		return nil
 	}
-	return &answerCache{answers: otter.Must(&otter.Options[cacheKey, []byte]{
+	return &answerCache{answers: otter.Must(&otter.Options[cacheKey, keptAnswer]{
 		MaximumWeight: uint64(size),
-		Weigher:       func(_ cacheKey, gz []byte) uint32 { return uint32(len(gz) + len(cacheKey{})) },
+		Weigher:       func(_ cacheKey, a keptAnswer) uint32 { return uint32(len(a.gz) + len(cacheKey{})) },
 	}), runs: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
-// key returns the cache key of an operation, and false when its answer is not the same for everyone.
-func (c *answerCache) key(r *http.Request, rc *graphql.OperationContext, version int64) (cacheKey, bool) {
-	if c == nil || rc.Operation.Operation != ast.Query || r.Header.Get("Authorization") != "" ||
-		asksFor(rc.Operation.SelectionSet, "rateLimit") {
-		return cacheKey{}, false
-	}
-	variables, err := json.Marshal(rc.Variables) // map keys in sorted order: the same variables, the same bytes
-	if err != nil {
-		return cacheKey{}, false
-	}
+// key returns the cache key of a request: its method and bytes, read from the given data version.
+func (c *answerCache) key(method string, request []byte, version int64) cacheKey {
 	h := sha256.New()
-	for _, part := range []string{strconv.FormatInt(version, 10), string(today()), rc.RawQuery, rc.OperationName, string(variables)} {
-		h.Write([]byte(part))
+	for _, part := range [][]byte{strconv.AppendInt(nil, version, 10), []byte(today()), []byte(method), request} {
+		h.Write(part)
 		h.Write([]byte{0})
 	}
 	var k cacheKey
 	h.Sum(k[:0])
-	return k, true
+	return k
+}
+
+// get returns the answer kept under a key, if there is one.
+func (c *answerCache) get(key cacheKey) (keptAnswer, bool) {
+	return c.answers.GetIfPresent(key)
 }
 
 // asksFor reports whether a selection set asks for the named field at its top level, directly or
@@ -99,14 +104,7 @@ func asksFor(set ast.SelectionSet, name string) bool {
 // serve answers from the cache, or runs the query (once for all who ask at the same time), keeps a
 // clean answer and sends it. run returns the answer's JSON and whether it is free of errors; an answer
 // with errors is sent only to the request that ran it, never kept or shared.
-func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, key cacheKey, run func() ([]byte, bool)) {
-	if !slices.Contains(w.Header().Values("Vary"), "Accept-Encoding") {
-		w.Header().Add("Vary", "Accept-Encoding")
-	}
-	if gz, ok := c.answers.GetIfPresent(key); ok {
-		writeGzipped(w, r, "HIT", gz)
-		return
-	}
+func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, key cacheKey, cost int, run func() ([]byte, bool)) {
 	var failed []byte
 	v, _, _ := c.running.Do(string(key[:]), func() (any, error) {
 		select {
@@ -120,7 +118,7 @@ func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.
 			return nil, nil
 		}
 		gz := compress(answer)
-		c.answers.Set(key, gz)
+		c.answers.Set(key, keptAnswer{gz: gz, cost: cost})
 		return gz, nil
 	})
 	switch gz, _ := v.([]byte); {
@@ -144,6 +142,9 @@ func (c *answerCache) serve(ctx context.Context, w http.ResponseWriter, r *http.
 // one that does not.
 func writeGzipped(w http.ResponseWriter, r *http.Request, status string, gz []byte) {
 	h := w.Header()
+	if !slices.Contains(h.Values("Vary"), "Accept-Encoding") {
+		h.Add("Vary", "Accept-Encoding")
+	}
 	h.Set("X-Cache", status)
 	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		h.Set("Content-Encoding", "gzip")

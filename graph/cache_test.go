@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -99,6 +100,31 @@ func TestCachedAnswersAreTheSameAnswers(t *testing.T) {
 	other := api.post(t, query, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2017", "metrics": []string{"Metric:sfi-pass-rate"}}, nil)
 	if other.header.Get("X-Cache") != "MISS" || other.body == first.body {
 		t.Errorf("other variables: X-Cache %q; want a MISS with its own answer", other.header.Get("X-Cache"))
+	}
+}
+
+// A kept answer is sent without its query being read again, but its reader is charged what the query
+// costs all the same, and a reader out of points is refused.
+func TestKeptAnswersAreCharged(t *testing.T) {
+	api := newTestAPI(t, seedData(t))
+	query, vars := comparisonTable(t)
+	first := (&testAPI{db: api.db, h: NewHandler(api.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{})}).post(t, query, vars, nil)
+	cost, _ := strconv.Atoi(first.header.Get("X-Query-Cost"))
+	if cost == 0 {
+		t.Fatalf("X-Query-Cost %q", first.header.Get("X-Query-Cost"))
+	}
+	api.h = NewHandler(api.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{CacheSize: 8 << 20, Limiter: NewLimiter(3*cost + cost/2)})
+	for i, want := range []struct {
+		status    int
+		cache     string
+		remaining int
+	}{{200, "MISS", 2*cost + cost/2}, {200, "HIT", cost + cost/2}, {200, "HIT", cost / 2}, {429, "", cost / 2}} {
+		got := api.post(t, query, vars, nil)
+		remaining, _ := strconv.Atoi(got.header.Get("X-RateLimit-Remaining"))
+		if got.status != want.status || got.header.Get("X-Cache") != want.cache || remaining != want.remaining || got.header.Get("X-Query-Cost") != strconv.Itoa(cost) {
+			t.Errorf("request %d: %d, X-Cache %q, %d points left, cost %s; want %d, %q, %d left, cost %d", i+1, got.status,
+				got.header.Get("X-Cache"), remaining, got.header.Get("X-Query-Cost"), want.status, want.cache, want.remaining, cost)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,11 +71,42 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeJSON(w, status, map[string]any{"errors": resp.Errors})
 	}
 
-	params, status, msg := t.readParams(w, r)
+	raw, status, msg := t.readRequest(w, r)
 	if status != 0 {
 		writeErrors(w, status, msg)
 		return
 	}
+	// Public answers are kept under the bytes of the request that asked (see answerCache), so an answer
+	// already kept is sent without decoding, parsing or measuring the request again.
+	var key cacheKey
+	keep := t.answers != nil && r.Header.Get("Authorization") == ""
+	if keep {
+		// The answer is kept under the data version it is read from, so the request runs on the
+		// catalog of that version.
+		c, _ := ctx.Value(loadedKey{}).(*store.Catalog)
+		if c == nil {
+			var err error
+			if c, err = t.db.Catalog(ctx); err != nil {
+				writeJSON(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.WrapPath(nil, err)}))
+				return
+			}
+			ctx = WithCatalog(ctx, c)
+		}
+		key = t.answers.key(r.Method, raw, c.Info.Version)
+		if kept, ok := t.answers.get(key); ok {
+			if _, ok := t.charge(ctx, w, r, exec, kept.cost); ok {
+				writeGzipped(w, r, "HIT", kept.gz)
+			}
+			return
+		}
+	}
+
+	params, status, msg := decodeParams(r.Method, raw)
+	if status != 0 {
+		writeErrors(w, status, msg)
+		return
+	}
+	params.Headers = r.Header
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		requestError(errs)
@@ -92,7 +124,34 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		requestError(gqlerror.List{{Message: problem, Extensions: map[string]any{"code": CodeQueryTooComplex, "cost": cost.Cost}}})
 		return
 	}
-	quota, ok := t.limiter.Take(clientKey(r), cost.Cost, time.Now())
+	quota, ok := t.charge(ctx, w, r, exec, cost.Cost)
+	if !ok {
+		return
+	}
+	ctx = context.WithValue(ctx, quotaKey{}, &quota)
+	// The time limit reaches SQLite too: a statement still running when it passes is interrupted.
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+
+	// Only answers that are the same for everyone are kept: those to queries (not mutations) that do
+	// not ask for the client's own rate limit.
+	if keep && rc.Operation.Operation == ast.Query && !asksFor(rc.Operation.SelectionSet, "rateLimit") {
+		t.answers.serve(ctx, w, r, key, cost.Cost, func() ([]byte, bool) {
+			responses, ctx := exec.DispatchOperation(ctx, rc)
+			resp := responses(ctx)
+			answer, ok := marshalJSON(resp)
+			return answer, ok && len(resp.Errors) == 0 // an internal error is never kept
+		})
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeJSON(w, http.StatusOK, responses(ctx))
+}
+
+// charge takes a query's cost from the client's points and says so in the answer's headers. A client
+// out of points is answered 429 (and false).
+func (t httpTransport) charge(ctx context.Context, w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, cost int) (Quota, bool) {
+	quota, ok := t.limiter.Take(clientKey(r), cost, time.Now())
 	setQuotaHeaders(w.Header(), quota)
 	if !ok {
 		seconds := int(math.Ceil(quota.RetryIn.Seconds()))
@@ -102,41 +161,8 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			Extensions: map[string]any{"code": CodeRateLimited, "retryAfter": seconds},
 		}})
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": resp.Errors})
-		return
 	}
-	ctx = context.WithValue(ctx, quotaKey{}, &quota)
-	// The time limit reaches SQLite too: a statement still running when it passes is interrupted.
-	ctx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
-
-	if t.answers == nil {
-		responses, ctx := exec.DispatchOperation(ctx, rc)
-		writeJSON(w, http.StatusOK, responses(ctx))
-		return
-	}
-	// The answer is kept under the data version it is read from, so the request runs on the catalog
-	// of that version.
-	c, _ := ctx.Value(loadedKey{}).(*store.Catalog)
-	if c == nil {
-		var err error
-		if c, err = t.db.Catalog(ctx); err != nil {
-			writeJSON(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.WrapPath(nil, err)}))
-			return
-		}
-		ctx = WithCatalog(ctx, c)
-	}
-	run := func() ([]byte, bool) {
-		responses, ctx := exec.DispatchOperation(ctx, rc)
-		resp := responses(ctx)
-		answer, ok := marshalJSON(resp)
-		return answer, ok && len(resp.Errors) == 0 // an internal error is never kept
-	}
-	if key, ok := t.answers.key(r, rc, c.Info.Version); ok {
-		t.answers.serve(ctx, w, r, key, run)
-		return
-	}
-	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeJSON(w, http.StatusOK, responses(ctx))
+	return quota, ok
 }
 
 // uncacheable keeps an answer with errors out of every cache: only a clean answer may be reused.
@@ -145,26 +171,12 @@ func uncacheable(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
 }
 
-// readParams reads the request's query, variables, operation name and extensions. A nonzero status
-// means the request cannot be read, and says why.
-func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, string) {
-	params := &graphql.RawParams{Headers: r.Header}
-	params.ReadTime.Start = graphql.Now()
-	defer func() { params.ReadTime.End = graphql.Now() }()
+// readRequest reads what a request sends: the URL's query string of a GET, the JSON body of a POST. A
+// nonzero status means the request cannot be read, and says why.
+func (t httpTransport) readRequest(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
 	switch r.Method {
 	case http.MethodGet:
-		q, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			return nil, http.StatusBadRequest, "the URL's query string is malformed"
-		}
-		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
-		for name, into := range map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
-			if v := q.Get(name); v != "" {
-				if err := decodeJSON(strings.NewReader(v), into); err != nil {
-					return nil, http.StatusBadRequest, name + " must be a JSON object"
-				}
-			}
-		}
+		return []byte(r.URL.RawQuery), 0, ""
 	case http.MethodPost:
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if media != mediaJSON {
@@ -182,16 +194,40 @@ func (t httpTransport) readParams(w http.ResponseWriter, r *http.Request) (*grap
 		case err != nil:
 			return nil, http.StatusBadRequest, "the body could not be read"
 		}
-		trimmed := strings.TrimSpace(string(body))
-		if strings.HasPrefix(trimmed, "[") {
-			return nil, http.StatusBadRequest, "batches are not supported: send one operation per request"
-		}
-		if err := decodeJSON(strings.NewReader(trimmed), params); err != nil {
-			return nil, http.StatusBadRequest, `the body must be a JSON object such as {"query": "{ dataset { title } }"}`
-		}
+		return body, 0, ""
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		return nil, http.StatusMethodNotAllowed, "use GET for queries, or POST"
+	}
+}
+
+// decodeParams reads the query, variables, operation name and extensions from what readRequest read. A
+// nonzero status means they cannot be read, and says why.
+func decodeParams(method string, raw []byte) (*graphql.RawParams, int, string) {
+	params := &graphql.RawParams{}
+	params.ReadTime.Start = graphql.Now()
+	defer func() { params.ReadTime.End = graphql.Now() }()
+	if method == http.MethodGet {
+		q, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, http.StatusBadRequest, "the URL's query string is malformed"
+		}
+		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		for name, into := range map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+			if v := q.Get(name); v != "" {
+				if err := decodeJSON(strings.NewReader(v), into); err != nil {
+					return nil, http.StatusBadRequest, name + " must be a JSON object"
+				}
+			}
+		}
+	} else {
+		trimmed := bytes.TrimSpace(raw)
+		if bytes.HasPrefix(trimmed, []byte("[")) {
+			return nil, http.StatusBadRequest, "batches are not supported: send one operation per request"
+		}
+		if err := decodeJSON(bytes.NewReader(trimmed), params); err != nil {
+			return nil, http.StatusBadRequest, `the body must be a JSON object such as {"query": "{ dataset { title } }"}`
+		}
 	}
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
 		return nil, http.StatusBadRequest, "no query: send it as \"query\""
