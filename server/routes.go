@@ -107,7 +107,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		logger.InfoContext(r.Context(), "request", "request_id", graph.RequestID(r.Context()),
 			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "cache", w.Header().Get("X-Cache"), "remote", r.RemoteAddr)
 	})
 }
 
