@@ -80,7 +80,7 @@ func run(args []string, stdout io.Writer) error {
 	if *warmup > 0 {
 		fmt.Fprintf(stdout, "warming up for %s\n", warmup.String())
 		drive(*warmup, *clients, func(r *rand.Rand, etags map[string]string, ctx context.Context) {
-			send(ctx, client, *base, pick(r, operations), r, etags)
+			send(client, *base, pick(r, operations), r, etags)
 		})
 	}
 	var mu sync.Mutex
@@ -93,7 +93,7 @@ func run(args []string, stdout io.Writer) error {
 	start := time.Now()
 	drive(*duration, *clients, func(r *rand.Rand, etags map[string]string, ctx context.Context) {
 		op := pick(r, operations)
-		took, err := send(ctx, client, *base, op, r, etags)
+		took, err := send(client, *base, op, r, etags)
 		if ctx.Err() != nil {
 			return
 		}
@@ -165,7 +165,7 @@ func printRow(w io.Writer, name string, l []time.Duration, failed int, elapsed t
 
 // send runs one operation and checks that it answered without errors. Its time is from sending the
 // request to having read the whole answer.
-func send(ctx context.Context, client *fasthttp.Client, base string, op operation, r *rand.Rand, etags map[string]string) (time.Duration, error) {
+func send(client *fasthttp.Client, base string, op operation, r *rand.Rand, etags map[string]string) (time.Duration, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
