@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -87,14 +88,10 @@ var cellFigures = map[string]bool{"value": true, "valueWomen": true, "valueMen":
 // complete says whether every cell has what the query asks for: a cell without its metric would be an
 // error, which gqlgen reports.
 func complete(cells []*store.ComparisonCell, fields []cellField) bool {
+	asksForMetric := slices.ContainsFunc(fields, func(f cellField) bool { return f.name == "metric" })
 	for _, c := range cells {
-		if c == nil {
+		if c == nil || asksForMetric && c.Metric == nil {
 			return false
-		}
-		for _, f := range fields {
-			if f.name == "metric" && c.Metric == nil {
-				return false
-			}
 		}
 	}
 	return true
