@@ -7,10 +7,11 @@ package graph
 
 import (
 	"context"
-	"math"
+	"errors"
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
 )
@@ -75,7 +76,7 @@ func (r *authorisationSchemeResolver) Municipality(ctx context.Context, obj *sto
 
 // CurrentPriceList is the resolver for the currentPriceList field.
 func (r *authorisationSchemeResolver) CurrentPriceList(ctx context.Context, obj *store.Scheme) (*store.PriceList, error) {
-	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.PriceList { return c.CurrentPriceList(obj.ID, today()) })
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.PriceList { return c.CurrentPriceList(obj.ID, Today()) })
 }
 
 // PriceLists is the resolver for the priceLists field.
@@ -160,14 +161,12 @@ func (r *mutationResolver) ImportObservations(ctx context.Context, input model.I
 		return nil, err
 	}
 	res, err := r.db.ImportObservations(ctx, change(ctx, input.Reason), obs, store.ImportOptions{DryRun: deref(input.DryRun)})
-	r.wrote(ctx)
 	return &res, err
 }
 
 // DeleteObservations is the resolver for the deleteObservations field.
 func (r *mutationResolver) DeleteObservations(ctx context.Context, input model.DeleteObservationsInput) (*model.DeleteObservationsPayload, error) {
 	err := r.db.DeleteObservations(ctx, change(ctx, &input.Reason), input.Ids)
-	r.wrote(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +221,6 @@ func (r *mutationResolver) PublishPriceList(ctx context.Context, input model.Pub
 	if err != nil {
 		return nil, err
 	}
-	r.wrote(ctx)
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *model.PriceListPayload {
 		return &model.PriceListPayload{PriceList: c.PriceList(id)}
 	})
@@ -352,10 +350,11 @@ func (r *queryResolver) Dataset(ctx context.Context) (*store.DatasetInfo, error)
 
 // RateLimit is the resolver for the rateLimit field.
 func (r *queryResolver) RateLimit(ctx context.Context) (*Quota, error) {
-	if q, ok := ctx.Value(quotaKey{}).(*Quota); ok {
-		return q, nil
+	q, ok := QuotaOf(graphql.GetOperationContext(ctx))
+	if !ok { // cannot happen: the pricing extension prices every operation before it runs
+		return nil, errors.New("the operation was not priced")
 	}
-	return &Quota{Limit: math.MaxInt32, Remaining: math.MaxInt32, ResetAt: time.Now()}, nil // not served over HTTP
+	return &q, nil
 }
 
 // Municipalities is the resolver for the municipalities field.

@@ -57,13 +57,18 @@ type Options struct {
 type DB struct {
 	sql           *sql.DB
 	suppressBelow int
+	path          string
+	file          os.FileInfo // the file opened, to tell when the path names another (see Health)
+	readOnly      bool
+	writing       atomic.Int32 // writes in progress through write
 
 	// statements counts every SQL statement run (but the periodic read of the data version), so tests
 	// can show that a request's cost does not grow with the rows it returns.
 	statements atomic.Int64
 
 	catalogMu sync.Mutex
-	catalog   atomic.Pointer[Catalog]
+	catalog   atomic.Pointer[Catalog] // of the latest data version read
+	previous  atomic.Pointer[Catalog] // of the version before it, for requests that began before a write
 	// opened and versionCheckedAt (time since opened, in nanoseconds) say when the data version was last
 	// read from the file; a write through this DB sets it far back, so the next request reads it again.
 	opened           time.Time
@@ -94,21 +99,22 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxConnections)
 	sqlDB.SetMaxIdleConns(maxConnections / 2)
 	sqlDB.SetConnMaxIdleTime(30 * time.Second)
-	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, opened: time.Now()}
+	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, path: path, readOnly: opts.ReadOnly, opened: time.Now()}
 	db.readVersionAgain()
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
 	}
 	if opts.ReadOnly {
-		if err := db.checkVersion(ctx); err != nil {
-			sqlDB.Close()
-			return nil, fmt.Errorf("open %s read-only: %w", path, err)
-		}
-		return db, nil
+		err = db.checkVersion(ctx)
+	} else {
+		err = db.migrate(ctx)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err == nil {
+		db.file, err = os.Stat(path) // it exists now: a connection has opened it
+	}
+	if err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
@@ -118,12 +124,6 @@ func (db *DB) readVersionAgain() { db.versionCheckedAt.Store(math.MinInt64 / 2) 
 
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
-
-// Ping checks that the database answers, for health checks.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	return db.queryRow(ctx, `SELECT 1`).Scan(&one)
-}
 
 // SuppressBelow is the smallest sample size whose figures are published.
 func (db *DB) SuppressBelow() int { return db.suppressBelow }
@@ -225,6 +225,8 @@ var errDryRun = errors.New("dry run")
 // stamp is the time of the write in RFC 3339, taken once the transaction holds the write lock, so
 // stamps follow the order writes commit in and a client syncing by updatedSince cannot miss one.
 func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
+	db.writing.Add(1)
+	defer db.writing.Add(-1)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		stamp, err := nextStamp(ctx, tx)
 		if err != nil {
@@ -268,16 +270,6 @@ func nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 		now = last.Add(time.Nanosecond)
 	}
 	return now.Format(time.RFC3339Nano), nil
-}
-
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db.statements.Add(1)
-	return db.sql.QueryContext(ctx, query, args...)
-}
-
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	db.statements.Add(1)
-	return db.sql.QueryRowContext(ctx, query, args...)
 }
 
 // txQuery runs a query inside tx and counts it like any other statement.

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"bufio"
@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -19,26 +18,11 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-func fetch(t *testing.T, method, url string, header map[string]string, body string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
 // TestExportCSVParsesBackToTheSameValues: the observations CSV is RFC 4180 with a header row, and
 // parsed with encoding/csv it holds exactly the figures the API gives, suppressed ones included as
 // empty values.
 func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	resp, body := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv; charset=utf-8") {
 		t.Fatalf("GET /export/observations.csv = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -117,7 +101,7 @@ func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
 }
 
 func TestExportEveryTableInBothFormats(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	for _, table := range []string{"providers", "metrics", "observations", "price-items", "associations", "association-members"} {
 		_, csvBody := fetch(t, "GET", srv.URL+"/export/"+table+".csv", nil, "")
 		records, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
@@ -149,7 +133,7 @@ func TestExportEveryTableInBothFormats(t *testing.T) {
 }
 
 func TestDatasetJSONLD(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	resp, body := fetch(t, "GET", srv.URL+"/dataset.jsonld", nil, "")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/ld+json") {
@@ -177,7 +161,7 @@ func TestConditionalGET(t *testing.T) {
 	if err := seed.Load(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := newTestServerFor(t, db)
+	srv, _ := newTestServerFor(t, db, Options{CORSOrigins: []string{"*"}})
 	u := srv.URL + "/graphql?query=" + url.QueryEscape(`{ serviceAreas { id latestPeriod } }`)
 	first, _ := fetch(t, "GET", u, nil, "")
 	etag := first.Header.Get("ETag")
@@ -207,7 +191,7 @@ func TestConditionalGET(t *testing.T) {
 // TestPersistedQueries: a client sends a query's hash alone; the first time the server asks for the
 // text, after which GET with the hash alone answers.
 func TestPersistedQueries(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	query := `{ dataset { title } }`
 	sum := sha256.Sum256([]byte(query))
 	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
