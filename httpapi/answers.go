@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/jamforelse/api/graph"
+	"github.com/jamforelse/api/store"
 )
 
 // Whether an answer is the same for everyone is decided here, once, for both the answer cache and the
@@ -48,9 +49,9 @@ func private(h http.Header) {
 // read from, the day (price lists are current by the date), and the request's method and bytes.
 type answerKey [sha256.Size]byte
 
-func keyOf(version int64, method string, request []byte) answerKey {
+func keyOf(version int64, day store.Date, method string, request []byte) answerKey {
 	h := sha256.New()
-	for _, part := range [][]byte{strconv.AppendInt(nil, version, 10), []byte(graph.Today()), []byte(method), request} {
+	for _, part := range [][]byte{strconv.AppendInt(nil, version, 10), []byte(day), []byte(method), request} {
 		h.Write(part)
 		h.Write([]byte{0})
 	}

@@ -166,3 +166,96 @@ func TestConcurrentReadersRunAQueryOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateAnswersStayPrivate: an answer that depends on its caller, or that carries errors, is
+// private, no-store, without an ETag, is never answered 304, and is never kept; an answer to a request
+// with an Authorization header is private whatever the token.
+func TestPrivateAnswersStayPrivate(t *testing.T) {
+	api := newTestAPI(t, Options{CacheSize: 8 << 20})
+	_, admin := tokens(t, api.db)
+	const public = `{ dataset { title } }`
+	open := api.get(t, public, nil, nil)
+	etag := open.header.Get("ETag")
+	if open.status != 200 || etag == "" || open.header.Get("Cache-Control") != "public, max-age=60" {
+		t.Fatalf("a public GET: %d, ETag %q, Cache-Control %q; want 200 with an ETag, public", open.status, etag, open.header.Get("Cache-Control"))
+	}
+	cases := []struct {
+		name    string
+		query   string
+		headers map[string]string
+	}{
+		{"the audit log, for an admin", `{ auditLog(first: 1) { nodes { actor operation } } }`, bearer(admin)},
+		{"the audit log, for anyone else", `{ auditLog(first: 1) { nodes { actor operation } } }`, nil},
+		{"a public query with an admin's token", public, bearer(admin)},
+		{"a public query with a token that is no token", public, bearer("jfs_nonsense")},
+		{"a public query with an Authorization of another scheme", public, map[string]string{"Authorization": "Basic eDp5"}},
+		{"the caller's rate limit", `{ rateLimit { remaining } }`, nil},
+		{"the rate limit, through a fragment", `query { ...Mine } fragment Mine on Query { rateLimit { remaining } }`, nil},
+		{"an answer with an error", `{ node(id: "not an ID") { id } }`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 2 { // the second time would find a kept answer, if it had been kept
+				headers := map[string]string{"If-None-Match": etag}
+				for k, v := range c.headers {
+					headers[k] = v
+				}
+				for _, got := range []answer{api.get(t, c.query, nil, headers), api.post(t, c.query, nil, headers)} {
+					if got.status != 200 || got.header.Get("Cache-Control") != "private, no-store" || got.header.Get("ETag") != "" || got.header.Get("X-Cache") != "" {
+						t.Fatalf("%d, Cache-Control %q, ETag %q, X-Cache %q; want 200, private, no-store, no ETag, not from the cache\n%s",
+							got.status, got.header.Get("Cache-Control"), got.header.Get("ETag"), got.header.Get("X-Cache"), got.body)
+					}
+					if vary := got.header.Get("Vary"); !strings.Contains(vary, "Authorization") {
+						t.Errorf("Vary %q does not name Authorization", vary)
+					}
+				}
+			}
+		})
+	}
+	if got := api.get(t, `{ auditLog(first: 1) { nodes { actor } } }`, nil, nil); !strings.Contains(got.body, "UNAUTHENTICATED") || strings.Contains(got.body, "actor") {
+		t.Errorf("after an admin read the audit log, an anonymous reader got %s", got.body)
+	}
+}
+
+// TestETagCoversWhatTheAnswerDependsOn: the same request gets another ETag for another encoding, media
+// type, data version or day, and only the ETag of what would be sent now earns a 304.
+func TestETagCoversWhatTheAnswerDependsOn(t *testing.T) {
+	api := newTestAPI(t, Options{CacheSize: 8 << 20})
+	editor, _ := tokens(t, api.db)
+	const query = `{ serviceAreas { id latestPeriod } }`
+	plain := api.get(t, query, nil, nil)
+	variants := map[string]answer{
+		"plain":                   plain,
+		"gzip":                    api.get(t, query, nil, map[string]string{"Accept-Encoding": "gzip"}),
+		"graphql-response+json":   api.get(t, query, nil, map[string]string{"Accept": "application/graphql-response+json"}),
+		"another query, same data": api.get(t, `{ serviceAreas { id } }`, nil, nil),
+	}
+	tags := map[string]string{}
+	for name, v := range variants {
+		etag := v.header.Get("ETag")
+		if v.status != 200 || etag == "" {
+			t.Fatalf("%s: %d, ETag %q", name, v.status, etag)
+		}
+		if other, ok := tags[etag]; ok {
+			t.Errorf("%s and %s share the ETag %s", name, other, etag)
+		}
+		tags[etag] = name
+	}
+	gzipTag := variants["gzip"].header.Get("ETag")
+	if got := api.get(t, query, nil, map[string]string{"If-None-Match": gzipTag}); got.status != 200 {
+		t.Errorf("a client that takes no gzip, holding the gzip answer's ETag: %d, want 200 with the body", got.status)
+	}
+	if got := api.get(t, query, nil, map[string]string{"If-None-Match": gzipTag, "Accept-Encoding": "gzip"}); got.status != 304 || got.body != "" {
+		t.Errorf("a client holding the answer it would get: %d %q, want 304 and no body", got.status, got.body)
+	}
+	if r := api.post(t, importMutation, importOne("2031"), bearer(editor)); strings.Contains(r.body, "errors") {
+		t.Fatal(r.body)
+	}
+	if got := api.get(t, query, nil, map[string]string{"If-None-Match": plain.header.Get("ETag")}); got.status != 200 || got.header.Get("ETag") == plain.header.Get("ETag") {
+		t.Errorf("after a write: %d, ETag %s; want 200 with a new ETag", got.status, got.header.Get("ETag"))
+	}
+	// Price lists are current by the date, so an answer kept today is not tomorrow's.
+	if keyOf(7, "2026-12-01", "GET", []byte("q")) == keyOf(7, "2026-12-02", "GET", []byte("q")) {
+		t.Error("an answer's key does not change with the day")
+	}
+}

@@ -133,7 +133,7 @@ func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return false // the query will fail too, and say so
 	}
-	key := keyOf(c.Info.Version, r.Method, raw)
+	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
 	kept, ok := g.answers.get(key)
 	if !ok {
 		return false
@@ -162,7 +162,7 @@ func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, 
 		writeAnswer(w, resp)
 		return
 	}
-	key := keyOf(c.Info.Version, r.Method, raw)
+	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
 	if g.answers == nil {
 		resp := run()
 		end()

@@ -172,3 +172,61 @@ func TestResponsesAreWrittenAsEncodingJSONWritesThem(t *testing.T) {
 		}
 	}
 }
+
+// TestMutationsAreRefusedBeforeTheirVariablesAreRead: a mutation from a caller without a valid token,
+// or over GET, is refused before its variables are decoded. The variables here are not even a JSON
+// object, which decoding them would report (as it does for a caller with a token).
+func TestMutationsAreRefusedBeforeTheirVariablesAreRead(t *testing.T) {
+	api := newTestAPI(t, Options{})
+	editor, _ := tokens(t, api.db)
+	body := []byte(`{"query": "mutation ($input: ImportObservationsInput!) { importObservations(input: $input) { added } }", "variables": [1, 2, 3]}`)
+	for _, tt := range []struct {
+		name       string
+		headers    map[string]string
+		wantStatus int
+		want       string
+	}{
+		{"without a token", nil, 401, `"code":"UNAUTHENTICATED"`},
+		{"with a token that is none", bearer("jfs_nonsense"), 401, `"code":"UNAUTHENTICATED"`},
+		{"with an editor's token", bearer(editor), 400, "variables must be a JSON object"},
+	} {
+		got := api.send(t, "POST", "/graphql", body, tt.headers)
+		if got.status != tt.wantStatus || !strings.Contains(got.body, tt.want) {
+			t.Errorf("%s: %d %s; want %d and %s", tt.name, got.status, got.body, tt.wantStatus, tt.want)
+		}
+		if tt.wantStatus == 401 && got.header.Get("WWW-Authenticate") != "Bearer" {
+			t.Errorf("%s: 401 without WWW-Authenticate: Bearer", tt.name)
+		}
+	}
+	get := api.send(t, "GET", "/graphql?query=mutation%7BdeleteObservations(input:%7Bids:%5B%5D,reason:%22x%22%7D)%7Bdeleted%7D%7D&variables=%5B1%5D", nil, bearer(editor))
+	if get.status != 405 || get.header.Get("Allow") != "POST" {
+		t.Errorf("a mutation over GET: %d %s; want 405 with Allow: POST", get.status, get.body)
+	}
+}
+
+// BenchmarkAnonymousMutation1MiB sends a 1 MiB importObservations without a token, as the abuse in
+// issue 12 did, and reports the processor time each refusal takes (cpu-ms/op, all goroutines).
+func BenchmarkAnonymousMutation1MiB(b *testing.B) {
+	api := newTestAPI(b, Options{})
+	query, _ := json.Marshal(importMutation)
+	body := []byte(`{"query":` + string(query) + `,"variables":{"input":{"observations":[`)
+	for i := 0; len(body) < 1<<20-200; i++ {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = fmt.Appendf(body, `{"metric":"Metric:sfi-pass-rate","provider":"Provider:sundbyberg-vuxenutbildning","municipality":"0183",`+
+			`"period":"%d","value":70.5,"sampleSize":40,"source":"Source:illustrative-results"}`, 1900+i%300)
+	}
+	body = append(body, "]}}}"...)
+	if !json.Valid(body) || len(body) > 1<<20 {
+		b.Fatalf("the body is %d bytes, valid %v", len(body), json.Valid(body))
+	}
+	b.SetBytes(int64(len(body)))
+	start := processorTime()
+	for b.Loop() {
+		if got := api.send(b, "POST", "/graphql", body, nil); got.status != 401 {
+			b.Fatalf("%d %.300s", got.status, got.body)
+		}
+	}
+	b.ReportMetric(float64(processorTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+}

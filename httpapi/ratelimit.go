@@ -16,9 +16,9 @@ import (
 )
 
 // maxClients bounds how many clients' buckets are kept: about 200 bytes each (BenchmarkLimiter), so
-// at most 40 MB however many addresses send requests. Past it, the clients seen least (new addresses
+// at most 20 MB however many addresses send requests. Past it, the clients seen least (new addresses
 // seen once come first) are forgotten, and come back with a full bucket.
-const maxClients = 200_000
+const maxClients = 100_000
 
 // limiter gives each client a bucket of points that refills at a steady rate (a token bucket): a query
 // costs its measured cost, anything else what its route says. A client is a token's name when the

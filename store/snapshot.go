@@ -14,11 +14,12 @@ type snapshotKey struct{}
 // readSnapshot is one SQLite read transaction shared by every read of a request (see BeginRead).
 type readSnapshot struct {
 	db  *DB
-	ctx context.Context // bounds the transaction: when it is done, database/sql rolls it back
+	ctx context.Context // the request's: it bounds the wait for a connection, and each statement
 
-	mu  sync.Mutex // guards tx and err
-	tx  *sql.Tx
-	err error
+	mu   sync.Mutex // guards conn, tx and err
+	conn *sql.Conn
+	tx   *sql.Tx
+	err  error
 
 	catalogMu sync.Mutex // one load of the catalog per snapshot
 	catalog   atomic.Pointer[Catalog]
@@ -59,21 +60,31 @@ func (db *DB) snapshot(ctx context.Context) *readSnapshot {
 func (s *readSnapshot) transaction() (*sql.Tx, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tx == nil && s.err == nil {
-		// ReadOnly makes the driver send a plain BEGIN, not the writer's BEGIN IMMEDIATE: SQLite
-		// takes the snapshot at the first statement and never a write lock.
-		s.tx, s.err = s.db.sql.BeginTx(s.ctx, &sql.TxOptions{ReadOnly: true})
+	if s.tx != nil || s.err != nil {
+		return s.tx, s.err
+	}
+	if s.conn, s.err = s.db.sql.Conn(s.ctx); s.err != nil {
+		return nil, s.err
+	}
+	// The transaction lives until end, not until the request's context is done: database/sql would
+	// then roll it back on a goroutine of its own, and the connection would come free some time after
+	// the request. ReadOnly makes the driver send a plain BEGIN, not the writer's BEGIN IMMEDIATE:
+	// SQLite takes the snapshot at the first statement, and never a write lock.
+	if s.tx, s.err = s.conn.BeginTx(context.WithoutCancel(s.ctx), &sql.TxOptions{ReadOnly: true}); s.err != nil {
+		s.conn.Close()
 	}
 	return s.tx, s.err
 }
 
-// end rolls the transaction back, which frees its connection once its open rows are closed
-// (database/sql cancels them), and refuses any read that comes later.
+// end rolls the transaction back once its open rows are closed (database/sql cancels them) and gives
+// the connection back, before it returns; any read that comes later is refused. A snapshot that has
+// begun reading must be ended, or its connection stays taken.
 func (s *readSnapshot) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tx != nil {
 		s.tx.Rollback()
+		s.conn.Close()
 	}
 	s.tx, s.err = nil, errSnapshotEnded
 }
