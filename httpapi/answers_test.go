@@ -225,9 +225,9 @@ func TestETagCoversWhatTheAnswerDependsOn(t *testing.T) {
 	const query = `{ serviceAreas { id latestPeriod } }`
 	plain := api.get(t, query, nil, nil)
 	variants := map[string]answer{
-		"plain":                   plain,
-		"gzip":                    api.get(t, query, nil, map[string]string{"Accept-Encoding": "gzip"}),
-		"graphql-response+json":   api.get(t, query, nil, map[string]string{"Accept": "application/graphql-response+json"}),
+		"plain":                    plain,
+		"gzip":                     api.get(t, query, nil, map[string]string{"Accept-Encoding": "gzip"}),
+		"graphql-response+json":    api.get(t, query, nil, map[string]string{"Accept": "application/graphql-response+json"}),
 		"another query, same data": api.get(t, `{ serviceAreas { id } }`, nil, nil),
 	}
 	tags := map[string]string{}
