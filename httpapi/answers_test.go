@@ -73,7 +73,7 @@ func TestKeptAnswersAreCharged(t *testing.T) {
 	if cost == 0 {
 		t.Fatalf("X-Query-Cost %q", first.header.Get("X-Query-Cost"))
 	}
-	api := newTestAPIFor(t, db, Options{CacheSize: 8 << 20, RateLimit: 3*cost + cost/2})
+	api := newTestAPIFor(t, db, Options{CacheSize: 8 << 20, RateLimit: 3*cost + cost/2, clock: stopped()})
 	for i, want := range []struct {
 		status    int
 		cache     string

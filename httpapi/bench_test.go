@@ -83,7 +83,7 @@ func comparison2000(b *testing.B) (string, map[string]any) {
 func graphqlOnly(db *store.DB, opts Options) http.Handler {
 	opts = withDefaults(opts)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	return authenticate(logger, db)(newGraphQLHandler(logger, db, newLimiter(opts.RateLimit, clients{}), opts))
+	return authenticate(logger, db)(newGraphQLHandler(logger, db, newLimiter(opts.RateLimit, clients{}, nil), opts))
 }
 
 // benchmarkQuery posts a query again and again from as many clients as processors. A client that sends

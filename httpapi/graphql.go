@@ -81,33 +81,10 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req, status, msg := decodeRequest(r.Method, raw)
-	if status != 0 {
-		refuse(w, status, msg)
+	params, ok := g.params(w, r, raw)
+	if !ok {
 		return
 	}
-	// A mutation is refused, if it must be, before its variables are decoded: they can be a megabyte
-	// of figures, and decoding them costs far more than the refusal.
-	kind := operationKind(req.Query, req.OperationName)
-	switch {
-	case kind != ast.Query && kind != "" && r.Method == http.MethodGet:
-		h.Set("Allow", http.MethodPost)
-		refuse(w, http.StatusMethodNotAllowed, "GET may only run queries; send a "+string(kind)+" with POST")
-		return
-	case kind == ast.Mutation && graph.TokenOf(ctx) == nil:
-		h.Set("WWW-Authenticate", "Bearer")
-		writeError(w, http.StatusUnauthorized, graph.UnauthenticatedMessage, map[string]any{"code": graph.CodeUnauthenticated})
-		return
-	}
-	// When the text does not say what it runs, it does not parse, or names no operation in it (a
-	// persisted query, the one exception, is always a query): gqlgen reports that, without variables.
-	params, status, msg := req.params(kind != "" || req.Query == "")
-	if status != 0 {
-		refuse(w, status, msg)
-		return
-	}
-	params.Headers = r.Header
-
 	ctx = graph.WithMeter(graphql.StartOperationTrace(ctx), meter)
 	rc, errs := g.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -120,6 +97,38 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	quota, _ := graph.QuotaOf(rc)
 	g.serveQuery(ctx, w, r, raw, rc, quota.Cost)
+}
+
+// params decodes a request for gqlgen, or answers it and reports false. A mutation sent over GET or
+// without a valid token is refused before its variables are decoded: they can be a megabyte of
+// figures, and decoding them costs far more than the refusal.
+func (g *graphqlHandler) params(w http.ResponseWriter, r *http.Request, raw []byte) (*graphql.RawParams, bool) {
+	req, status, msg := decodeRequest(r.Method, raw)
+	if status != 0 {
+		refuse(w, status, msg)
+		return nil, false
+	}
+	kind := operationKind(req.Query, req.OperationName)
+	switch {
+	case kind != ast.Query && kind != "" && r.Method == http.MethodGet:
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(w, http.StatusMethodNotAllowed, "GET may only run queries; send a "+string(kind)+" with POST")
+		return nil, false
+	case kind == ast.Mutation && graph.TokenOf(r.Context()) == nil:
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeError(w, http.StatusUnauthorized, graph.UnauthenticatedMessage, map[string]any{"code": graph.CodeUnauthenticated})
+		return nil, false
+	}
+	// A text that names no operation it could run (it does not parse, or lacks the one named) is
+	// refused by gqlgen before the variables matter; one sent as a persisted query's hash alone is a
+	// query (graph keeps no other).
+	params, status, msg := req.params(kind != "" || req.Query == "")
+	if status != 0 {
+		refuse(w, status, msg)
+		return nil, false
+	}
+	params.Headers = r.Header
+	return params, true
 }
 
 // serveKept answers from the answer cache, if it holds the answer to these bytes, without decoding,

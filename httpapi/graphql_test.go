@@ -120,7 +120,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 // TestRateLimit: a client that spends its points gets 429 with Retry-After and RATE_LIMITED; another
 // client is not affected; the cost and what is left are in the headers and in rateLimit.
 func TestRateLimit(t *testing.T) {
-	api := newTestAPI(t, Options{RateLimit: 100})
+	api := newTestAPI(t, Options{RateLimit: 100, clock: stopped()})
 	body, _ := json.Marshal(map[string]string{"query": "{ rateLimit { cost limit remaining } providers(first: 20) { nodes { id } } }"})
 	post := func(addr string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))

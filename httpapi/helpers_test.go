@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
@@ -123,6 +124,12 @@ func (a *testAPI) send(t testing.TB, method, target string, body []byte, headers
 		req.Header.Set(k, v)
 	}
 	return a.do(t, req)
+}
+
+// stopped is a clock that does not move, so that no bucket refills while a test counts its points.
+func stopped() func() time.Time {
+	now := time.Now()
+	return func() time.Time { return now }
 }
 
 // bearer is the header that sends a token.

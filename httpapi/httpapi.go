@@ -37,6 +37,8 @@ type Options struct {
 	MaxBody int64         // the largest request body in bytes; 1 MiB
 	Timeout time.Duration // how long a GraphQL request may run, its SQL included; 10 s
 	MaxAge  time.Duration // how long caches may keep a public answer without asking again; 60 s
+
+	clock func() time.Time // the rate limit's; time.Now (tests stop it, so buckets do not refill)
 }
 
 // exportCost and datasetCost are what a bulk download and the data set's description cost against the
@@ -78,7 +80,7 @@ func withDefaults(opts Options) Options {
 
 // addRoutes lists the entire HTTP API.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, clients clients, opts Options) {
-	limiter := newLimiter(opts.RateLimit, clients)
+	limiter := newLimiter(opts.RateLimit, clients, opts.clock)
 	auth := authenticate(logger, db)
 	mux.Handle("/graphql", auth(newGraphQLHandler(logger, db, limiter, opts)))
 	mux.Handle("GET /export/{file}", auth(limiter.charged(exportCost, handleExport(logger, db, opts.MaxAge))))

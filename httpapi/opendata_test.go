@@ -191,7 +191,9 @@ func TestConditionalGET(t *testing.T) {
 // TestPersistedQueries: a client sends a query's hash alone; the first time the server asks for the
 // text, after which GET with the hash alone answers.
 func TestPersistedQueries(t *testing.T) {
-	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
+	db := seeded(t)
+	editor, _ := tokens(t, db)
+	srv, _ := newTestServerFor(t, db, Options{})
 	query := `{ dataset { title } }`
 	sum := sha256.Sum256([]byte(query))
 	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
@@ -204,5 +206,17 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	if _, body := fetch(t, "GET", get, nil, ""); !strings.Contains(body, "Jämförelse") {
 		t.Errorf("hash alone after registering: %s, want the answer", body)
+	}
+	// A mutation is never kept, so one sent by its hash alone is always a query, which the server
+	// can tell before it reads the variables.
+	mutation := `mutation { deleteObservations(input: {ids: ["x"], reason: "x"}) { deleted } }`
+	sum = sha256.Sum256([]byte(mutation))
+	ext = `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+	if _, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + editor},
+		`{"query":`+strconv.Quote(mutation)+`,"extensions":`+ext+`}`); !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Fatalf("the mutation with its text: %s, want it run (and refuse the ID)", body)
+	}
+	if _, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"}, `{"extensions":`+ext+`}`); !strings.Contains(body, "PersistedQueryNotFound") {
+		t.Errorf("a mutation's hash alone: %s, want PersistedQueryNotFound", body)
 	}
 }

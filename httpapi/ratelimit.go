@@ -27,12 +27,16 @@ type limiter struct {
 	perMinute int
 	buckets   *otter.Cache[string, *rate.Limiter]
 	clients   clients
+	now       func() time.Time
 }
 
 // newLimiter gives each client perMinute points a minute, and a full bucket of as many to start.
-// perMinute 0 turns limiting off.
-func newLimiter(perMinute int, clients clients) *limiter {
-	return &limiter{perMinute: perMinute, clients: clients, buckets: otter.Must(&otter.Options[string, *rate.Limiter]{
+// perMinute 0 turns limiting off. now is the clock: time.Now, unless a test needs time to stand still.
+func newLimiter(perMinute int, clients clients, now func() time.Time) *limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &limiter{perMinute: perMinute, clients: clients, now: now, buckets: otter.Must(&otter.Options[string, *rate.Limiter]{
 		MaximumSize: maxClients,
 		// A bucket left alone for a minute is full again, as a new one would be: forgetting it changes nothing.
 		ExpiryCalculator: otter.ExpiryAccessing[string, *rate.Limiter](time.Minute),
@@ -71,7 +75,7 @@ func (l *limiter) take(client string, cost int, now time.Time) (q graph.Quota, o
 func (l *limiter) meter(w http.ResponseWriter, r *http.Request) graph.Meter {
 	client := l.clients.key(r)
 	return func(cost int) (graph.Quota, error) {
-		q, ok := l.take(client, cost, time.Now())
+		q, ok := l.take(client, cost, l.now())
 		h := w.Header()
 		h.Set("X-RateLimit-Limit", strconv.Itoa(q.Limit))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(q.Remaining))

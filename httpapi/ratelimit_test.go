@@ -54,7 +54,7 @@ func TestClientsAreWhoTheySeemToBe(t *testing.T) {
 // TestTheLimiterStaysBounded: however many clients come, no more than maxClients buckets are kept, and
 // a client whose bucket was forgotten starts again with a full one, as a new client does.
 func TestTheLimiterStaysBounded(t *testing.T) {
-	l := newLimiter(600, clients{})
+	l := newLimiter(600, clients{}, nil)
 	now := time.Now()
 	if q, ok := l.take("address:192.0.2.1", 500, now); !ok || q.Remaining != 100 {
 		t.Fatalf("a new client's first request: %+v, %v; want 100 of 600 left", q, ok)
@@ -85,7 +85,7 @@ func BenchmarkLimiter(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	l := newLimiter(30000, clients{})
+	l := newLimiter(30000, clients{}, nil)
 	for _, name := range names {
 		l.take(name, 10, now)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -98,6 +99,16 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"server", "-suppress-below", "0"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Error("-suppress-below 0 was accepted, want an error")
+	}
+	if cfg.proxies != nil {
+		t.Errorf("trusted proxies by default: %v, want none", cfg.proxies)
+	}
+	cfg, err = parseConfig([]string{"server", "-trusted-proxies", "10.0.0.0/8, 192.0.2.7,fd00::/8"}, func(string) string { return "" }, io.Discard)
+	if got := fmt.Sprint(cfg.proxies); err != nil || got != "[10.0.0.0/8 192.0.2.7/32 fd00::/8]" {
+		t.Errorf("-trusted-proxies = %s, %v; want the three prefixes", got, err)
+	}
+	if _, err := parseConfig([]string{"server", "-trusted-proxies", "10.0.0.0/33"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("-trusted-proxies 10.0.0.0/33 was accepted, want an error")
 	}
 }
 
