@@ -6,38 +6,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jamforelse/api/httpapi"
 	"github.com/jamforelse/api/store"
 )
 
-// newTestServerFor serves db as the server does, with its defaults, and returns the server and its log.
-func newTestServerFor(t *testing.T, db *store.DB) (*httptest.Server, *syncBuffer) {
+// newTestServerFor serves db as the server does, with its defaults. It returns the server and a
+// function that stops it and returns its log (slog writes one line at a time; once the server has
+// stopped, nothing writes).
+func newTestServerFor(t *testing.T, db *store.DB) (*httptest.Server, func() string) {
 	t.Helper()
-	var log syncBuffer
+	var log strings.Builder
 	srv := httptest.NewServer(httpapi.New(slog.New(slog.NewJSONHandler(&log, nil)), db, httpapi.Options{CORSOrigins: []string{"*"}}))
 	t.Cleanup(srv.Close)
-	return srv, &log
-}
-
-// syncBuffer is a log that the server's goroutines write while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return srv, func() string {
+		srv.Close()
+		return log.String()
+	}
 }
 
 func fetch(t *testing.T, method, url string, header map[string]string, body string) (*http.Response, string) {

@@ -54,9 +54,9 @@ func (db *DB) snapshot(ctx context.Context) *readSnapshot {
 	return nil
 }
 
-// transaction returns the snapshot's transaction, beginning it on first use. It takes a connection
-// only after the snapshot's caller holds no other lock of the store's (see catalogIn), so no request
-// can hold a connection while it waits for a second one.
+// transaction returns the snapshot's transaction, beginning it on first use, which may wait for a
+// connection. While it waits, its request holds no connection, nor any lock that another request's
+// reads wait for (see catalogIn), so the bound on connections cannot deadlock.
 func (s *readSnapshot) transaction() (*sql.Tx, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -62,8 +62,9 @@ type DB struct {
 	readOnly      bool
 	writing       atomic.Int32 // writes in progress through write
 
-	// statements counts every SQL statement run (but the periodic read of the data version), so tests
-	// can show that a request's cost does not grow with the rows it returns.
+	// statements counts every SQL statement run (but the reads of the data version, and the BEGIN and
+	// ROLLBACK of read snapshots), so tests can show that a request's cost does not grow with the rows
+	// it returns.
 	statements atomic.Int64
 
 	catalogMu sync.Mutex
@@ -109,12 +110,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	} else {
 		err = db.migrate(ctx)
 	}
-	if err == nil {
-		db.file, err = os.Stat(path) // it exists now: a connection has opened it
-	}
 	if err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		if opts.ReadOnly {
+			return nil, fmt.Errorf("open %s read-only: %w", path, err)
+		}
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if db.file, err = os.Stat(path); err != nil { // it exists now: a connection has opened it
+		sqlDB.Close()
+		return nil, err
 	}
 	return db, nil
 }
