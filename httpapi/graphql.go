@@ -160,40 +160,37 @@ func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r
 func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte, rc *graphql.OperationContext, cost int) {
 	ctx, end := g.db.BeginRead(ctx)
 	defer end()
-	run := func() *graphql.Response { return g.execute(ctx, rc) }
 	var c *store.Catalog
 	if public(r, rc.Operation) {
 		c, _ = g.db.Catalog(ctx) // the version the snapshot reads, and so the answer shows; nil if it fails
 	}
 	if c == nil {
-		resp := run()
+		resp := g.execute(ctx, rc)
 		end() // before the answer is written: who reads it finds the connection free
 		writeAnswer(w, resp)
 		return
 	}
-	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
-	if g.answers == nil {
-		resp := run()
-		end()
-		body, ok := marshalJSON(resp)
-		if !ok || len(resp.Errors) > 0 {
-			writeBody(w, http.StatusOK, body)
-			return
-		}
-		writePublic(w, r, key, c.Info.Version, g.maxAge, body, false)
-		return
-	}
-	answer, gzipped, clean := g.answers.fill(ctx, key, cost, func() ([]byte, bool) {
-		resp := run()
+	run := func() ([]byte, bool) {
+		resp := g.execute(ctx, rc)
 		body, ok := marshalJSON(resp)
 		return body, ok && len(resp.Errors) == 0
-	})
+	}
+	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
+	var answer []byte
+	var gzipped, clean bool
+	if g.answers == nil {
+		answer, clean = run()
+	} else {
+		answer, gzipped, clean = g.answers.fill(ctx, key, cost, run)
+	}
 	end()
 	if !clean {
 		writeBody(w, http.StatusOK, answer)
 		return
 	}
-	w.Header().Set("X-Cache", "MISS")
+	if g.answers != nil {
+		w.Header().Set("X-Cache", "MISS")
+	}
 	writePublic(w, r, key, c.Info.Version, g.maxAge, answer, gzipped)
 }
 
