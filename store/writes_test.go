@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"iter"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,23 @@ func TestEveryWritePath(t *testing.T) {
 			revs, err := db.Revisions(t.Context(), c, []string{"Observation:sfi-pass-rate/p0/2018"})
 			if h := revs["Observation:sfi-pass-rate/p0/2018"]; err != nil || len(h) != 1 || *h[0].Value != 60 || h[0].ReplacedBy != "tester" {
 				t.Errorf("the corrected figure's history = %+v, %v; want its former 60, replaced by tester", h, err)
+			}
+		},
+	}, {
+		"addObservations", // the bulk load of the national data set
+		func(ctx context.Context, db *DB, ch Change) error {
+			bad := figure("2020", 70)
+			bad.MetricID = "Metric:none" // the foreign key refuses it, after the first figure is written
+			_, err := db.AddObservations(ctx, ch, stream(figure("2021", 70), bad), nil)
+			return err
+		},
+		func(ctx context.Context, db *DB, ch Change) error {
+			_, err := db.AddObservations(ctx, ch, stream(figure("2020", 70), figure("2021", 71)), nil)
+			return err
+		},
+		func(t *testing.T, db *DB) {
+			if v := value(t, db, "Observation:sfi-pass-rate/p0/2021"); v == nil || *v != 71 {
+				t.Errorf("the loaded figure is %v, want 71", v)
 			}
 		},
 	}, {
@@ -304,4 +322,15 @@ func value(t *testing.T, db *DB, id string) *float64 {
 		return o.Value
 	}
 	return nil
+}
+
+// stream is what AddObservations reads: observations one at a time.
+func stream(obs ...*Observation) iter.Seq2[*Observation, error] {
+	return func(yield func(*Observation, error) bool) {
+		for _, o := range obs {
+			if !yield(o, nil) {
+				return
+			}
+		}
+	}
 }
