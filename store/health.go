@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // Health is what a health check found.
@@ -49,7 +51,7 @@ func (db *DB) Health(ctx context.Context) (Health, error) {
 	if err != nil || !os.SameFile(info, db.file) {
 		return Health{}, &Unhealthy{Reason: "the database file was removed or replaced since the server opened it; restart the server", Cause: err}
 	}
-	version, err := readVersionAfresh(ctx, db.path)
+	version, err := db.readVersionAfresh(ctx)
 	if err != nil {
 		return Health{}, &Unhealthy{Reason: "the database cannot be read (its WAL file may have been removed)", Cause: err}
 	}
@@ -66,8 +68,7 @@ func (db *DB) Health(ctx context.Context) (Health, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, err = db.sql.ExecContext(ctx, `INSERT INTO health (id, checked_at) VALUES (1, ?1)
-		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UTC().Format(time.RFC3339Nano))
+	err = db.Beat(ctx)
 	var coded interface{ Code() int }
 	switch {
 	case err == nil:
@@ -79,15 +80,43 @@ func (db *DB) Health(ctx context.Context) (Health, error) {
 	return h, nil
 }
 
+// Beat writes the time now into the file, in a row of its own, so the data version does not move: the
+// health check does, and a writer that is replicated does it every second or so (the server's
+// -heartbeat), so that a reader machine can tell how far behind its copy is (see LastBeat).
+func (db *DB) Beat(ctx context.Context) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO health (id, checked_at) VALUES (1, ?1)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// LastBeat is when the writer last wrote a beat (see Beat) into the data this file holds, as the
+// writer's clock said; zero if it never did. On a reader machine, the time since is how far its copy
+// is behind the writer, give or take the time between beats (and the difference between the clocks).
+func (db *DB) LastBeat(ctx context.Context) (time.Time, error) {
+	var at string
+	err := db.sql.QueryRowContext(ctx, `SELECT checked_at FROM health WHERE id = 1`).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339Nano, at)
+}
+
 // sqliteBusy is SQLITE_BUSY, the primary code of every "locked by another connection" error.
 const sqliteBusy = 5
 
 // readVersionAfresh opens a connection of its own, read-only, reads the data version and closes it.
-func readVersionAfresh(ctx context.Context, path string) (int64, error) {
-	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(1000)")
+func (db *DB) readVersionAfresh(ctx context.Context) (int64, error) {
+	connector, err := sqlite.NewConnector("file:" + db.path + "?mode=ro&_pragma=busy_timeout(1000)")
 	if err != nil {
 		return 0, err
 	}
+	if db.followed != nil {
+		connector = followedConnector{Connector: connector, file: db.followed}
+	}
+	conn := sql.OpenDB(connector)
 	defer conn.Close()
 	var version int64
 	err = conn.QueryRowContext(ctx, `SELECT version FROM dataset`).Scan(&version)

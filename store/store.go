@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // ErrNotFound means no object has the ID asked for.
@@ -48,8 +48,9 @@ const maxConnections = 8
 type Options struct {
 	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
 	SuppressBelow int
-	// ReadOnly opens an existing database only to read it, beside a writer in another process: no
-	// migrations run and every write is refused by SQLite itself.
+	// ReadOnly opens an existing database only to read it, beside a writer in another process or in
+	// a copy that Litestream keeps (see isFollowed): no migrations run and every write is refused by
+	// SQLite itself.
 	ReadOnly bool
 }
 
@@ -60,6 +61,7 @@ type DB struct {
 	path          string
 	file          os.FileInfo // the file opened, to tell when the path names another (see Health)
 	readOnly      bool
+	followed      *os.File     // the file, when Litestream keeps it (see followedConnector); else nil
 	writing       atomic.Int32 // writes in progress through write
 
 	// statements counts every SQL statement run (but the reads of the data version, and the BEGIN and
@@ -88,10 +90,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		q.Add("_pragma", "journal_mode(wal)") // readers never wait for the writer
 		q.Add("_txlock", "immediate")         // a write transaction takes the lock at once, not mid-way
 	}
-	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	connector, err := sqlite.NewConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	var followed *os.File
+	if opts.ReadOnly && isFollowed(path) {
+		if followed, err = os.Open(path); err != nil {
+			return nil, err
+		}
+		connector = followedConnector{Connector: connector, file: followed}
+	}
+	sqlDB := sql.OpenDB(connector)
 	// Keep connections open between requests: opening one reads the schema again, and database/sql
 	// keeps only two idle by default, so under load it would open and close connections all the time.
 	// Each connection has a page cache of its own (2 MB), so their number is bounded too: statements
@@ -100,7 +110,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxConnections)
 	sqlDB.SetMaxIdleConns(maxConnections / 2)
 	sqlDB.SetConnMaxIdleTime(30 * time.Second)
-	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, path: path, readOnly: opts.ReadOnly, opened: time.Now()}
+	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, path: path, readOnly: opts.ReadOnly, followed: followed, opened: time.Now()}
 	db.readVersionAgain()
 	if db.suppressBelow <= 0 {
 		db.suppressBelow = DefaultSuppressBelow
@@ -111,14 +121,14 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		err = db.migrate(ctx)
 	}
 	if err != nil {
-		sqlDB.Close()
+		db.Close()
 		if opts.ReadOnly {
 			return nil, fmt.Errorf("open %s read-only: %w", path, err)
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	if db.file, err = os.Stat(path); err != nil { // it exists now: a connection has opened it
-		sqlDB.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -128,7 +138,19 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 func (db *DB) readVersionAgain() { db.versionCheckedAt.Store(math.MinInt64 / 2) }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.followed != nil {
+		// Only now: closing any descriptor of the file drops every lock this process holds on it,
+		// SQLite's too.
+		db.followed.Close()
+	}
+	return err
+}
+
+// Followed reports whether the database is a copy that Litestream keeps, read with a connection for
+// each read.
+func (db *DB) Followed() bool { return db.followed != nil }
 
 // SuppressBelow is the smallest sample size whose figures are published.
 func (db *DB) SuppressBelow() int { return db.suppressBelow }
