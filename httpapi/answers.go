@@ -130,11 +130,12 @@ type answerCache struct {
 	runs chan struct{}
 }
 
-// keptAnswer is an answer as kept: its JSON, gzip-compressed, and what its query costs, which every
-// reader is charged as if the query ran.
+// keptAnswer is an answer as kept: its JSON, gzip-compressed, what its query costs, which every
+// reader is charged as if the query ran, and the operation's name, for the log and the metrics.
 type keptAnswer struct {
-	gz   []byte
-	cost int
+	gz        []byte
+	cost      int
+	operation string
 }
 
 // newAnswerCache keeps up to size bytes of compressed answers; nil when size is 0.
@@ -154,11 +155,11 @@ func (c *answerCache) get(key answerKey) (keptAnswer, bool) {
 }
 
 // fill returns the answer kept under key, running the query to make it if there is none, once for all
-// who ask at the same time; gzipped says whether the answer is compressed. run returns the answer's
-// JSON and whether it is free of errors. An answer with errors is never kept or shared: it comes back,
-// not clean, to the request that ran it, and a request that waited for a run that failed runs the query
-// for itself.
-func (c *answerCache) fill(ctx context.Context, key answerKey, cost int, run func() ([]byte, bool)) (answer []byte, gzipped, clean bool) {
+// who ask at the same time, and keeping it with about's cost and operation; gzipped says whether the
+// answer is compressed. run returns the answer's JSON and whether it is free of errors. An answer with
+// errors is never kept or shared: it comes back, not clean, to the request that ran it, and a request
+// that waited for a run that failed runs the query for itself.
+func (c *answerCache) fill(ctx context.Context, key answerKey, about keptAnswer, run func() ([]byte, bool)) (answer []byte, gzipped, clean bool) {
 	var failed []byte
 	v, _, _ := c.running.Do(string(key[:]), func() (any, error) {
 		if kept, ok := c.answers.GetIfPresent(key); ok { // kept by a run that ended since this request looked
@@ -174,8 +175,9 @@ func (c *answerCache) fill(ctx context.Context, key answerKey, cost int, run fun
 			failed = answer
 			return nil, nil
 		}
-		gz := compress(answer)
-		c.answers.Set(key, keptAnswer{gz: gz, cost: cost})
+		about.gz = compress(answer)
+		c.answers.Set(key, about)
+		gz := about.gz
 		return gz, nil
 	})
 	switch gz, _ := v.([]byte); {

@@ -87,6 +87,9 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = graph.WithMeter(graphql.StartOperationTrace(ctx), meter)
 	rc, errs := g.exec.CreateOperationContext(ctx, params)
+	if rc.Operation != nil { // found, even if then refused (its variables, its price)
+		noteOperation(ctx, rc.Operation.Name)
+	}
 	if errs != nil {
 		g.requestError(ctx, w, media, errs)
 		return
@@ -147,6 +150,7 @@ func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r
 	if !ok {
 		return false
 	}
+	noteOperation(ctx, kept.operation)
 	if _, err := meter(kept.cost); err != nil {
 		writeRateLimited(w, err)
 		return true
@@ -181,7 +185,7 @@ func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, 
 	if g.answers == nil {
 		answer, clean = run()
 	} else {
-		answer, gzipped, clean = g.answers.fill(ctx, key, cost, run)
+		answer, gzipped, clean = g.answers.fill(ctx, key, keptAnswer{cost: cost, operation: rc.Operation.Name}, run)
 	}
 	end()
 	if !clean {

@@ -32,6 +32,8 @@ type Options struct {
 	CacheSize int64
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
+	// Metrics, when not nil, count every request (see NewMetrics); they are served elsewhere.
+	Metrics *Metrics
 
 	Limits  graph.Limits  // how large a query may be; graph.DefaultLimits
 	MaxBody int64         // the largest request body in bytes; 1 MiB
@@ -62,7 +64,7 @@ func New(logger *slog.Logger, db *store.DB, opts Options) http.Handler {
 		AllowedHeaders: []string{"Content-Type", "Authorization"},
 		MaxAge:         600,
 	})
-	return withRequestID(logRequests(logger, clients, recoverPanics(logger, securityHeaders(c.Handler(mux)))))
+	return withRequestID(logRequests(logger, clients, opts.Metrics, recoverPanics(logger, securityHeaders(c.Handler(mux)))))
 }
 
 func withDefaults(opts Options) Options {
@@ -78,11 +80,14 @@ func withDefaults(opts Options) Options {
 	return opts
 }
 
+// graphqlRoute is the pattern of the GraphQL endpoint, as the metrics name it.
+const graphqlRoute = "/graphql"
+
 // addRoutes lists the entire HTTP API.
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, clients clients, opts Options) {
 	limiter := newLimiter(opts.RateLimit, clients, opts.clock)
 	auth := authenticate(logger, db)
-	mux.Handle("/graphql", auth(newGraphQLHandler(logger, db, limiter, opts)))
+	mux.Handle(graphqlRoute, auth(newGraphQLHandler(logger, db, limiter, opts)))
 	mux.Handle("GET /export/{file}", auth(limiter.charged(exportCost, handleExport(logger, db, opts.MaxAge))))
 	mux.Handle("GET /dataset.jsonld", auth(limiter.charged(datasetCost, handleDatasetJSONLD(logger, db))))
 	mux.Handle("GET /healthz", handleHealthz(logger, db))

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -29,17 +31,35 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// logRequests writes one log line per request, naming the client as the rate limit sees it.
-func logRequests(logger *slog.Logger, clients clients, next http.Handler) http.Handler {
+// logRequests writes one log line per request, naming the client as the rate limit sees it and the
+// GraphQL operation it ran, and counts it in the metrics (nil: none).
+func logRequests(logger *slog.Logger, clients clients, metrics *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		op := new(operationNote)
+		r = r.WithContext(context.WithValue(r.Context(), operationKey{}, op))
+		next.ServeHTTP(rec, r) // the mux sets r.Pattern
+		took := time.Since(start)
 		logger.InfoContext(r.Context(), "request", "request_id", graph.RequestID(r.Context()),
-			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "cache", w.Header().Get("X-Cache"),
+			"method", r.Method, "path", r.URL.Path, "operation", op.name, "status", rec.status, "bytes", rec.bytes,
+			"duration_ms", float64(took.Microseconds())/1000, "cache", w.Header().Get("X-Cache"),
 			"remote", r.RemoteAddr, "client", clients.address(r).String())
+		metrics.observe(r.Pattern, op.name, rec.status, w.Header(), took)
 	})
+}
+
+// operationNote is where the GraphQL handler tells logRequests which operation a request ran.
+type operationNote struct{ name string }
+
+type operationKey struct{}
+
+// noteOperation records the name of the GraphQL operation a request runs ("anonymous" for one
+// without a name), for its log line and metrics.
+func noteOperation(ctx context.Context, name string) {
+	if op, _ := ctx.Value(operationKey{}).(*operationNote); op != nil {
+		op.name = cmp.Or(name, "anonymous")
+	}
 }
 
 // requestIDPattern is what a caller's own X-Request-ID may look like to be kept.

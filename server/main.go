@@ -60,7 +60,9 @@ type config struct {
 	readOnly      bool
 	cacheSize     int64 // bytes
 	pprofAddr     string
-	memoryLimit   int64 // bytes
+	metricsAddr   string
+	heartbeat     time.Duration // 0: none
+	memoryLimit   int64         // bytes
 	proxies       []netip.Prefix
 }
 
@@ -76,6 +78,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	pprofAddr := flags.String("pprof-addr", getenv("PPROF_ADDR"), "serve Go's profiles (net/http/pprof) on this `address`, for measuring; keep it private (env PPROF_ADDR)")
 	memory := flags.String("memory-limit", cmp.Or(getenv("MEMORY_LIMIT"), "100"), "soft limit in `megabytes` on the Go heap: the garbage collector works harder as the heap nears it, rather than letting it grow to twice what is live; 0 for none (env MEMORY_LIMIT)")
 	cache := flags.String("cache-size", cmp.Or(getenv("CACHE_SIZE"), "32"), "`megabytes` of compressed answers to public queries kept for the next reader; 0 turns the cache off (env CACHE_SIZE)")
+	metricsAddr := flags.String("metrics-addr", getenv("METRICS_ADDR"), "serve Prometheus metrics (/metrics) on this `address`, for monitoring; keep it private (env METRICS_ADDR)")
+	heartbeat := flags.String("heartbeat", cmp.Or(getenv("HEARTBEAT"), "0"), "on a writer, write the time into the database this often (a `duration` such as 1s), so that read-only servers on replicated copies can tell how far behind they are; 0 for never (env HEARTBEAT)")
 	proxies := flags.String("trusted-proxies", getenv("TRUSTED_PROXIES"), "comma-separated `CIDRs` of the proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8; none by default (env TRUSTED_PROXIES)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: server [flags]    serve the API\n       server COMMAND …   work on the database; server help COMMAND for its flags\n\n")
@@ -109,8 +113,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
+	beat, err := time.ParseDuration(*heartbeat)
+	if err != nil || beat < 0 {
+		return config{}, fmt.Errorf("-heartbeat: want a duration such as 1s, or 0 for never, not %q", *heartbeat)
+	}
 	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
-		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, memoryLimit: int64(memoryMB) << 20, proxies: trusted}, nil
+		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, metricsAddr: *metricsAddr, heartbeat: beat, memoryLimit: int64(memoryMB) << 20,
+		proxies: trusted}, nil
 }
 
 // prefixes reads a comma-separated list of CIDRs; a bare address is a prefix of one address.
@@ -186,8 +195,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	var metrics *httpapi.Metrics
+	if cfg.metricsAddr != "" {
+		metrics = httpapi.NewMetrics(db)
+	}
 	handler := httpapi.New(logger, db, httpapi.Options{CORSOrigins: cfg.corsOrigins, RateLimit: cfg.rateLimit,
-		TrustedProxies: cfg.proxies, CacheSize: cfg.cacheSize, ReadOnly: cfg.readOnly})
+		TrustedProxies: cfg.proxies, CacheSize: cfg.cacheSize, ReadOnly: cfg.readOnly, Metrics: metrics})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -199,10 +212,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
 	if cfg.pprofAddr != "" {
-		// Profiles get a listener of their own, so they are never part of the public API.
+		// Profiles and metrics get listeners of their own, so they are never part of the public API.
 		go func() { errc <- http.ListenAndServe(cfg.pprofAddr, profiles()) }()
 	}
-	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath, "read_only", cfg.readOnly)
+	if metrics != nil {
+		go func() { errc <- http.ListenAndServe(cfg.metricsAddr, metrics.Handler()) }()
+	}
+	if cfg.heartbeat > 0 && !cfg.readOnly {
+		go beat(ctx, logger, db, cfg.heartbeat)
+	}
+	logger.Info("listening", "addr", "http://"+listener.Addr().String(), "db", cfg.dbPath, "read_only", cfg.readOnly,
+		"followed_by_litestream", db.Followed())
 
 	select {
 	case err := <-errc:
@@ -213,6 +233,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// beat writes the time into the database every interval until ctx is done (see store.DB.Beat). A beat
+// that fails is logged and the next one tried: /healthz says whether writes work.
+func beat(ctx context.Context, logger *slog.Logger, db *store.DB, interval time.Duration) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			beatCtx, cancel := context.WithTimeout(ctx, interval)
+			// A beat that waits out its interval waits for a long write, whose commit the readers see.
+			if err := db.Beat(beatCtx); err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+				logger.Warn("heartbeat failed", "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // profiles serves net/http/pprof's handlers.

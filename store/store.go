@@ -319,3 +319,15 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 
 // InUse reports how many database connections are busy now: after every request, none should be.
 func (db *DB) InUse() int { return db.sql.Stats().InUse }
+
+// Connections reports how many database connections are open, and how many of them are busy.
+func (db *DB) Connections() (open, inUse int) {
+	stats := db.sql.Stats()
+	return stats.OpenConnections, stats.InUse
+}
+
+// Path is the database file's.
+func (db *DB) Path() string { return db.path }
+
+// ReadOnly reports whether the database was opened only to read.
+func (db *DB) ReadOnly() bool { return db.readOnly }
