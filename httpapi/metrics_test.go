@@ -70,7 +70,7 @@ func TestMetricsAfterKnownRequests(t *testing.T) {
 	m := NewMetrics(db)
 	api := newTestAPIFor(t, db, Options{Metrics: m, CacheSize: 1 << 20, RateLimit: 100, clock: stopped()})
 
-	const overview = `query Overview { dataset { title } }`                     // costs 2
+	const overview = `query Overview { dataset { title } }`                            // costs 2
 	const providers = `query Providers { providers(first: 20) { nodes { id name } } }` // costs 61
 	for i, want := range []string{"MISS", "HIT"} {
 		if got := api.post(t, overview, nil, nil); got.status != 200 || got.header.Get("X-Cache") != want {

@@ -55,7 +55,10 @@ func TestHeartbeatWritesTheTime(t *testing.T) {
 	before := time.Now()
 	ctx, stop := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { beat(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), db, 10*time.Millisecond); close(done) }()
+	go func() {
+		beat(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), db, 10*time.Millisecond)
+		close(done)
+	}()
 	defer func() { stop(); <-done }()
 	for {
 		last, err := db.LastBeat(t.Context())
