@@ -259,14 +259,16 @@ type replicated struct {
 	writerURL   string
 	token       string // an editor's
 	writerDB    string
-	writerServe *process
+	serverFlags []string // every server's
+	imports     int      // made by importSteadily
 }
 
 // startReplicated starts the object store (gofakes3) and the writer's machine: the server, with a
-// heartbeat, and Litestream streaming its database to the store, with the configuration in this folder.
-func startReplicated(t *testing.T, n *network) *replicated {
+// heartbeat and serverFlags, and Litestream streaming its database to the store, with the
+// configuration in this folder. The database is new and seeded, or a copy of from if not "".
+func startReplicated(t *testing.T, n *network, from string, serverFlags ...string) *replicated {
 	t.Helper()
-	r := &replicated{server: buildServer(t), litestream: program(t, "litestream", ".ci/install-litestream")}
+	r := &replicated{server: buildServer(t), litestream: program(t, "litestream", ".ci/install-litestream"), serverFlags: serverFlags}
 	gofakes3 := program(t, "gofakes3", ".ci/install-gofakes3")
 	r.s3, r.writer = n.machine(t, "s3", 2), n.machine(t, "writer", 10)
 	r.s3.start("gofakes3", nil, gofakes3, "-backend", "memory", "-initialbucket", "jamforelse", "-host", r.s3.addr+":9000", "-quiet")
@@ -274,6 +276,11 @@ func startReplicated(t *testing.T, n *network) *replicated {
 		"LITESTREAM_ACCESS_KEY_ID=test", "LITESTREAM_SECRET_ACCESS_KEY=test"}
 
 	r.writerDB = filepath.Join(r.writer.data(), "jamforelse.db")
+	if from != "" {
+		if out, err := exec.Command("cp", from, r.writerDB).CombinedOutput(); err != nil {
+			t.Fatalf("cp %s: %v %s", from, err, out)
+		}
+	}
 	out, err := exec.Command(r.server, "token", "create", "-db", r.writerDB, "-name", "kvalitetskansliet", "-role", "editor").CombinedOutput()
 	if err != nil {
 		t.Fatalf("token create: %v\n%s", err, out)
@@ -281,8 +288,8 @@ func startReplicated(t *testing.T, n *network) *replicated {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	r.token = lines[len(lines)-1]
 	r.writerURL = "http://" + r.writer.addr + ":8080"
-	r.writerServe = r.writer.start("server", nil, r.server, "-db", r.writerDB, "-addr", r.writer.addr+":8080", "-heartbeat", "1s",
-		"-metrics-addr", r.writer.addr+":9090")
+	r.writer.start("server", nil, r.server, append([]string{"-db", r.writerDB, "-addr", r.writer.addr + ":8080", "-heartbeat", "1s",
+		"-metrics-addr", r.writer.addr + ":9090"}, serverFlags...)...)
 	r.writer.start("litestream", append([]string{"DB_PATH=" + r.writerDB}, r.replicaEnv...), r.litestream,
 		"replicate", "-config", abs(t, "litestream-writer.yml"))
 	waitUntil(t, "the writer to answer", func() bool { return healthy(r.writerURL) })
@@ -307,7 +314,8 @@ func (r *replicated) startReader(t *testing.T, n *network, name string, host int
 		return err == nil
 	})
 	base := "http://" + m.addr + ":8080"
-	m.start("server", nil, r.server, "-read-only", "-db", db, "-addr", m.addr+":8080", "-metrics-addr", m.addr+":9090")
+	m.start("server", nil, r.server, append([]string{"-read-only", "-db", db, "-addr", m.addr + ":8080", "-metrics-addr", m.addr + ":9090"},
+		r.serverFlags...)...)
 	waitUntil(t, name+" to answer", func() bool { return healthy(base) })
 	return m, base
 }
@@ -345,7 +353,7 @@ func serves(base, id string, value float64) bool {
 // their replication lag in /metrics.
 func TestMachines(t *testing.T) {
 	n := newNetwork(t)
-	r := startReplicated(t, n)
+	r := startReplicated(t, n, "")
 	readers := map[string]string{}
 	for i, name := range []string{"reader1", "reader2"} {
 		_, readers[name] = r.startReader(t, n, name, 11+i)
