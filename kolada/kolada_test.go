@@ -19,12 +19,13 @@ const source = "Source:illustrative-kolada"
 
 var change = store.Change{Actor: "tests", Operation: "importKolada"}
 
-func metrics(t *testing.T) []*store.Metric {
+// into reads files into the seed's metrics and register, attributed to the illustrative source.
+func into(t testing.TB) kolada.Into {
 	ds, err := seed.Data()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ds.Metrics
+	return kolada.Into{Metrics: ds.Metrics, Municipalities: ds.Municipalities, SourceID: source, SourceIllustrative: true}
 }
 
 func parseFile(t *testing.T, path string) *kolada.Result {
@@ -34,7 +35,7 @@ func parseFile(t *testing.T, path string) *kolada.Result {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	res, err := kolada.Parse(f, metrics(t), source)
+	res, err := kolada.Parse(f, into(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestParseMapsKPIsToMetrics(t *testing.T) {
 func TestParseRefusesMalformedFiles(t *testing.T) {
 	tests := []struct{ name, file, want string }{
 		{"not JSON", `{"values": [`, "not a Kolada v3 data file"},
-		{"no values list", `{"data": []}`, "not a Kolada v3 data file"},
+		{"no values list", `{"data": []}`, "not a Kolada v3 data page"},
 		{"unknown field", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 2018, "colour": 1, "values": []}]}`, `unknown field "colour"`},
 		{"period not a year", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 201, "values": []}]}`, `values[0]: period "201" is not a year`},
 		{"unknown gender", `{"values": [{"kpi": "N18946", "municipality": "0183", "period": 2018, "values": [{"gender": "X", "value": 1}]}]}`, `values[0]: gender "X" is not T, K or M`},
@@ -74,7 +75,7 @@ func TestParseRefusesMalformedFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := kolada.Parse(strings.NewReader(tt.file), metrics(t), source)
+			_, err := kolada.Parse(strings.NewReader(tt.file), into(t))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse(%s) = %v, want an error containing %q", tt.name, err, tt.want)
 			}
@@ -142,23 +143,24 @@ func TestImportIsIdempotent(t *testing.T) {
 	}
 }
 
-// TestImportOfABadFileChangesNothing: a file with a good figure and one for an unknown municipality
-// is refused whole, naming the problem, and the stored figures stay as they were.
+// TestImportOfABadFileChangesNothing: a file with a good figure and one that breaks a rule against
+// what is stored (a dropout rate that with the stored pass rate makes more than 100 %) is refused
+// whole, naming the problem, and the stored figures stay as they were.
 func TestImportOfABadFileChangesNothing(t *testing.T) {
 	db := seededDB(t)
 	before, version := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
 	file := `{"values": [
 		{"kpi": "N18946", "municipality": "0183", "period": 2018, "values": [{"gender": "T", "value": 10.0}]},
-		{"kpi": "N18946", "municipality": "9999", "period": 2018, "values": [{"gender": "T", "value": 50.0}]}
+		{"kpi": "N18952", "municipality": "0183", "period": 2017, "values": [{"gender": "T", "value": 50.0}]}
 	]}`
-	res, err := kolada.Parse(strings.NewReader(file), metrics(t), source)
+	res, err := kolada.Parse(strings.NewReader(file), into(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = db.ImportObservations(t.Context(), change, res.Observations, store.ImportOptions{})
 	var p *store.ProblemsError
-	if !errors.As(err, &p) || !strings.Contains(err.Error(), `row 2, municipality: no municipality has the code "9999"`) {
-		t.Fatalf("import = %v, want a ProblemsError naming row 2's municipality 9999", err)
+	if !errors.As(err, &p) || !strings.Contains(err.Error(), "row 2, value: Metric:sfi-dropout-rate and Metric:sfi-pass-rate are parts of one whole") {
+		t.Fatalf("import = %v, want a ProblemsError naming row 2's sum beyond 100 %%", err)
 	}
 	after, again := referenceValue(t, db, "Metric:sfi-pass-rate", "0183", "2018")
 	if *after != *before || again != version {

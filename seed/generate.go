@@ -10,7 +10,8 @@ import (
 )
 
 // Scale data: a national data set, generated deterministically, to measure the service at the size
-// of every municipality in Sweden. It is the seed data plus 290 invented municipalities with about
+// of every municipality in Sweden. It is the seed data (with the country's register) plus 290 invented
+// municipalities with about
 // 6,000 invented providers and their results for ten years of terms, all attributed to an illustrative
 // source. One municipality has 2,000 SFI providers, the largest comparison the service must carry.
 
@@ -55,9 +56,17 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 		}
 	}
 
+	// Invented municipalities, with four-digit codes from 2000 up that no real place has.
+	real := map[string]bool{}
+	for _, m := range ds.Municipalities {
+		real[m.Code] = true
+	}
 	var codes []string
-	for i := range nationalMunicipalities {
-		code := fmt.Sprintf("%04d", 2000+i)
+	for n := 2000; len(codes) < nationalMunicipalities; n++ {
+		code := fmt.Sprintf("%04d", n)
+		if real[code] {
+			continue
+		}
 		codes = append(codes, code)
 		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän")})
 		for _, area := range areas {

@@ -103,7 +103,7 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 // figure as it is.
 func TestImportKolada(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "kolada.db")
-	for i, want := range []string{"1 added, 3 corrected, 0 unchanged", "0 added, 0 corrected, 4 unchanged"} {
+	for i, want := range []string{"1 added, 3 corrected, 0 removed, 0 unchanged", "0 added, 0 corrected, 0 removed, 4 unchanged"} {
 		var out strings.Builder
 		err := run(t.Context(), []string{"server", "import-kolada", "-db", dbPath, "../kolada/testdata/kolada-v3.json"}, func(string) string { return "" }, &out)
 		if err != nil || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "skipped 1 figure(s) of N15033") {

@@ -86,7 +86,7 @@ func bigCSV(t *testing.T, path string, n int) {
 		combo := i % (len(providers) * len(metrics))
 		month := i / (len(providers) * len(metrics))
 		fmt.Fprintf(&b, "%s,%s,0183,%04d-%02d,%d.5,,,%d,,,FINAL,,illustrative-results\n",
-			metrics[combo%len(metrics)], providers[combo/len(metrics)], 1900+month/12, month%12+1, i%100, 10+i%50)
+			metrics[combo%len(metrics)], providers[combo/len(metrics)], 1900+month/12, month%12+1, i%50, 10+i%50) // pass and dropout below 50 % each: parts of one whole
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

@@ -48,10 +48,10 @@ func TestTimeLimitStopsTheQueryAndFreesItsConnection(t *testing.T) {
 	// One figure per subject, metric and month from 1900 on: 200,000 in all.
 	many := func(yield func(*store.Observation, error) bool) {
 		for i := range 200_000 {
-			v := float64(i % 100)
+			v, n := float64(i%100), 100
 			o := &store.Observation{MetricID: metrics[i/len(subjects)%len(metrics)], MunicipalityCode: "0183",
 				Period: fmt.Sprintf("%04d-%02d", 1900+i/(len(subjects)*len(metrics))/12, i/(len(subjects)*len(metrics))%12+1),
-				Value:  &v, Status: store.StatusFinal, SourceID: "Source:illustrative-results"}
+				Value:  &v, SampleSize: &n, Status: store.StatusFinal, SourceID: "Source:illustrative-results"}
 			if subject := subjects[i%len(subjects)]; strings.HasPrefix(subject, "Provider:") {
 				o.ProviderID = &subject
 			} else {

@@ -111,10 +111,10 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 		c.sources = append(c.sources, s)
 		return r.Scan(&s.ID, &s.Title, &s.Publisher, &s.Author, &s.URL, &s.PublishedOn, &s.PublishedOnPrecision, &s.Illustrative, &s.Description)
 	})
-	l.each(`SELECT code, name, county FROM municipalities ORDER BY code`, func(r *sql.Rows) error {
+	l.each(`SELECT code, name, kind, county_code, county FROM municipalities ORDER BY code`, func(r *sql.Rows) error {
 		m := new(Municipality)
 		c.municipalities = append(c.municipalities, m)
-		return r.Scan(&m.Code, &m.Name, &m.County)
+		return r.Scan(&m.Code, &m.Name, &m.Kind, &m.CountyCode, &m.County)
 	})
 	l.each(`SELECT id, code, name, description FROM service_areas ORDER BY position`, func(r *sql.Rows) error {
 		a := new(ServiceArea)
@@ -177,13 +177,13 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 	})
 	metrics := map[string]*Metric{}
 	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id,
-			numerator_id, denominator_id, factor
+			numerator_id, denominator_id, factor, whole
 		FROM metrics ORDER BY position`, func(r *sql.Rows) error {
 		m := new(Metric)
 		var numerator, denominator sql.Null[string]
 		var factor sql.Null[float64]
 		err := r.Scan(&m.ID, &m.Name, &m.Description, &m.Definition, &m.Unit, &m.Direction, &m.ServiceAreaID, &m.KoladaID, &m.Headline, &m.SourceID,
-			&numerator, &denominator, &factor)
+			&numerator, &denominator, &factor, &m.Whole)
 		if numerator.Valid {
 			m.Formula = &Formula{NumeratorID: numerator.V, DenominatorID: denominator.V, Factor: factor.V}
 		}
@@ -458,6 +458,14 @@ func (c *Catalog) RelatedMetrics(m *Metric) []*Metric {
 		}
 	}
 	return out
+}
+
+// OtherParts returns the other metrics that count parts of the same whole as m (Metric.Whole).
+func (c *Catalog) OtherParts(m *Metric) []*Metric {
+	if m.Whole == nil {
+		return nil
+	}
+	return filter(c.metrics, func(o *Metric) bool { return o != m && o.Whole != nil && *o.Whole == *m.Whole })
 }
 
 // ProviderServiceAreas returns the service areas a provider holds or has held an authorisation in.

@@ -48,7 +48,8 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				s.ID, s.Title, s.Publisher, s.Author, s.URL, s.PublishedOn, s.PublishedOnPrecision, s.Illustrative, s.Description)
 		}
 		for _, m := range ds.Municipalities {
-			w.exec(`INSERT INTO municipalities (code, name, county) VALUES (?1, ?2, ?3)`, m.Code, m.Name, m.County)
+			w.exec(`INSERT INTO municipalities (code, name, kind, county_code, county) VALUES (?1, ?2, ?3, ?4, ?5)`,
+				m.Code, m.Name, m.kind(), m.CountyCode, m.County)
 		}
 		for i, a := range ds.ServiceAreas {
 			w.exec(`INSERT INTO service_areas (id, code, name, description, position) VALUES (?1, ?2, ?3, ?4, ?5)`,
@@ -78,9 +79,9 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				a.ID, a.ProviderID, a.SchemeID, a.Status, a.GrantedOn, a.ValidUntil, a.Reason, a.SourceID, stamp)
 		}
 		for i, m := range ds.Metrics {
-			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
-				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID)
+			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id, whole)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID, m.Whole)
 		}
 		// Formulas and relations point at other metrics, so they follow once every metric is in.
 		for _, m := range ds.Metrics {

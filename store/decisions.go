@@ -51,6 +51,8 @@ func (c *Catalog) checkProvider(in ProviderInput, creating bool) error {
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		ps.add(0, "name", "must not be empty")
 	}
+	textField(&ps, 0, "name", in.Name, MaxNameLength, false)
+	textField(&ps, 0, "description", in.Description, MaxDescriptionLength, true)
 	if in.OrganisationNumber != nil && !orgNumberPattern.MatchString(*in.OrganisationNumber) {
 		ps.add(0, "organisationNumber", "%q: use the form NNNNNN-NNNN", truncate(*in.OrganisationNumber))
 	}
@@ -128,6 +130,7 @@ func (db *DB) GrantAuthorisation(ctx context.Context, ch Change, providerID, sch
 		ps.add(0, "source", "no source has the ID %q", truncate(sourceID))
 	}
 	checkDates(&ps, grantedOn, validUntil)
+	requireReason(&ps, ch)
 	id := "Authorisation:" + slug(providerID) + "/" + slug(schemeID)
 	if a := c.Authorisation(id); a != nil && (a.Status == AuthorisationActive || a.Status == AuthorisationPending) {
 		ps.add(0, "provider", "already has a %s authorisation under this scheme; renew or revoke it instead", strings.ToLower(string(a.Status)))
@@ -181,9 +184,7 @@ func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, che
 		return fmt.Errorf("authorisation %q: %w", id, ErrNotFound)
 	}
 	var ps problems
-	if ch.Reason == nil || strings.TrimSpace(*ch.Reason) == "" {
-		ps.add(0, "reason", "required: say why")
-	}
+	requireReason(&ps, ch)
 	check(&ps, a)
 	if err := ps.err(); err != nil {
 		return err
@@ -234,6 +235,7 @@ func (db *DB) PublishPriceList(ctx context.Context, ch Change, l *PriceList) (st
 		if strings.TrimSpace(it.Label) == "" {
 			ps.add(i+1, "label", "required")
 		}
+		textField(&ps, i+1, "label", &it.Label, MaxNameLength, false)
 		if it.Amount.Ore < 0 {
 			ps.add(i+1, "amount", "%d öre is negative", it.Amount.Ore)
 		}

@@ -220,18 +220,29 @@ var errUnchanged = errors.New("unchanged")
 // errDryRun, returned by a write's function, rolls back everything it did: a trial run.
 var errDryRun = errors.New("dry run")
 
+// errOnlyBookkeeping, returned by a write's function, means it changed no data but kept a note of its
+// own (when a synchronisation ran): the transaction commits, and the data version stays as it was.
+var errOnlyBookkeeping = errors.New("only bookkeeping")
+
 // write runs fn in a write transaction and, if fn changed anything, moves the data version and
 // updatedAt, rebuilds the search index and records the change in the audit log with fn's summary.
 // stamp is the time of the write in RFC 3339, taken once the transaction holds the write lock, so
 // stamps follow the order writes commit in and a client syncing by updatedSince cannot miss one.
 func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
+	var ps problems
+	textField(&ps, 0, "reason", ch.Reason, MaxReasonLength, true)
+	if err := ps.err(); err != nil {
+		return err
+	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		stamp, err := nextStamp(ctx, tx)
 		if err != nil {
 			return err
 		}
 		summary, err := fn(tx, stamp)
-		if err != nil {
+		if errors.Is(err, errOnlyBookkeeping) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp); err != nil {

@@ -43,18 +43,58 @@ type Source struct {
 	Description          *string        `json:"description,omitempty"`
 }
 
-// Municipality is a Swedish municipality; code "0000" is the whole country.
+// Municipality is a place figures are about, by the four-digit code Kolada files it under: a Swedish
+// municipality (its SCB code, "0183"), a region ("0001", 00 and its county's code) or, "0000", the whole
+// country.
 type Municipality struct {
-	Code   string  `json:"code"`
-	Name   string  `json:"name"`
-	County *string `json:"county,omitempty"`
+	Code       string           `json:"code"`
+	Name       string           `json:"name"`
+	Kind       MunicipalityKind `json:"kind,omitempty"`
+	CountyCode *string          `json:"countyCode,omitempty"` // the county's SCB code (länskod), "01"
+	County     *string          `json:"county,omitempty"`     // the county's name, "Stockholms län"
 }
+
+// MunicipalityKind says what a municipality code stands for.
+type MunicipalityKind string
+
+const (
+	KindMunicipality MunicipalityKind = "MUNICIPALITY"
+	KindRegion       MunicipalityKind = "REGION"
+	KindCountry      MunicipalityKind = "COUNTRY"
+)
 
 // CountryCode is the code Kolada and Statistics Sweden use for the whole country.
 const CountryCode = "0000"
 
 // ID is the municipality's global ID.
 func (m *Municipality) ID() string { return "Municipality:" + m.Code }
+
+// kind is the municipality's kind, where a data set leaves it out: the country for 0000, otherwise a
+// municipality.
+func (m *Municipality) kind() MunicipalityKind {
+	switch {
+	case m.Kind != "":
+		return m.Kind
+	case m.Code == CountryCode:
+		return KindCountry
+	}
+	return KindMunicipality
+}
+
+// KoladaID is the id Kolada gives the place: its code here.
+func (m *Municipality) KoladaID() string { return m.Code }
+
+// SCBCode is Statistics Sweden's code for the place: the kommunkod of a municipality, the länskod of a
+// region, and "00" for the whole country, as in SCB's tables.
+func (m *Municipality) SCBCode() string {
+	switch {
+	case m.Kind == KindRegion && m.CountyCode != nil:
+		return *m.CountyCode
+	case m.Kind == KindCountry:
+		return "00"
+	}
+	return m.Code
+}
 
 // ServiceArea is a kind of public service.
 type ServiceArea struct {
@@ -230,6 +270,10 @@ type Metric struct {
 	SourceID      string          `json:"source"`
 	// RelatedIDs are the metrics to read alongside this one, such as a pass rate's dropout rate.
 	RelatedIDs []string `json:"related,omitempty"`
+	// Whole names the whole this metric counts a part of: metrics naming the same whole count disjoint
+	// parts of it (passed and dropped out, of all who finished or dropped out), so for one subject and
+	// period their values add up to at most 100 %.
+	Whole *string `json:"whole,omitempty"`
 	// Formula makes the metric derived: computed from two others when asked for, never stored.
 	Formula *Formula `json:"formula,omitempty"`
 }
@@ -242,7 +286,7 @@ type Formula struct {
 }
 
 // Derived reports whether the metric is computed from others.
-func (m *Metric) Derived() bool { return m.Formula != nil }
+func (m *Metric) Derived() bool { return m != nil && m.Formula != nil }
 
 // ObservationStatus says whether a figure is final.
 type ObservationStatus string

@@ -31,6 +31,10 @@ func (ds *Dataset) Validate() error {
 			v.add("municipality %q: listed twice", m.Code)
 		}
 		municipalities[m.Code] = true
+		if m.Kind != "" {
+			v.enum("municipality "+m.Code, "kind", string(m.Kind), "MUNICIPALITY", "REGION", "COUNTRY")
+		}
+		v.text("municipality "+m.Code, "name", m.Name, MaxNameLength, false)
 	}
 	municipality := func(owner, code string) {
 		if !municipalities[code] {
@@ -45,6 +49,10 @@ func (ds *Dataset) Validate() error {
 		v.enum(p.ID, "operatingForm", string(p.OperatingForm), "MUNICIPAL", "PRIVATE", "NON_PROFIT", "OTHER_PUBLIC")
 		municipality(p.ID, p.MunicipalityCode)
 		v.ref(p.ID, "source", p.SourceID)
+		v.text(p.ID, "name", p.Name, MaxNameLength, false)
+		if p.Description != nil {
+			v.text(p.ID, "description", *p.Description, MaxDescriptionLength, true)
+		}
 	}
 	for _, s := range ds.Schemes {
 		v.id("AuthorisationScheme", s.ID)
@@ -86,14 +94,14 @@ func (ds *Dataset) Validate() error {
 		v.date(a.ID, "validUntil", a.ValidUntil)
 		v.ref(a.ID, "source", a.SourceID)
 	}
-	units := map[string]MetricUnit{}
+	metrics := map[string]*Metric{}
 	for _, m := range ds.Metrics {
 		v.id("Metric", m.ID)
 		v.enum(m.ID, "unit", string(m.Unit), "PERCENT", "SEK", "COUNT", "HOURS", "INDEX", "PERCENTAGE_POINTS")
 		v.enum(m.ID, "direction", string(m.Direction), "HIGHER_IS_BETTER", "LOWER_IS_BETTER", "NEUTRAL")
 		v.ref(m.ID, "serviceArea", m.ServiceAreaID)
 		v.ref(m.ID, "source", m.SourceID)
-		units[m.ID] = m.Unit
+		metrics[m.ID] = m
 		for _, related := range m.RelatedIDs {
 			if related == m.ID {
 				v.add("%s: a metric cannot be related to itself", m.ID)
@@ -108,20 +116,33 @@ func (ds *Dataset) Validate() error {
 			}
 		}
 	}
-	derived := map[string]bool{}
+	wholes := map[string][]string{}
 	for _, m := range ds.Metrics {
-		if m.Formula != nil {
-			derived[m.ID] = true
+		if f := m.Formula; f != nil && (metrics[f.NumeratorID].Derived() || metrics[f.DenominatorID].Derived()) {
+			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+		}
+		if m.Whole != nil {
+			wholes[*m.Whole] = append(wholes[*m.Whole], m.ID)
+			if m.Unit != UnitPercent || m.Derived() {
+				v.add("%s: only stored percentages can be parts of a whole (%s)", m.ID, *m.Whole)
+			}
 		}
 	}
-	for _, m := range ds.Metrics {
-		if f := m.Formula; f != nil && (derived[f.NumeratorID] || derived[f.DenominatorID]) {
-			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+	for whole, parts := range wholes {
+		if len(parts) < 2 {
+			v.add("%s: the whole %q has no other part", parts[0], whole)
 		}
 	}
 	observed := map[string]bool{}
 	for _, o := range ds.Observations {
-		v.observation(o, observed, municipalities, units, derived)
+		v.observation(o, observed, municipalities, metrics)
+	}
+	rows := make([]int, len(ds.Observations))
+	for i := range rows {
+		rows[i] = i + 1
+	}
+	for _, p := range wholeProblems(ds.Observations, rows, func(id string) *Metric { return metrics[id] }) {
+		v.add("%s: %s", ds.Observations[p.Row-1].ID(), p.Message)
 	}
 	for _, a := range ds.Agencies {
 		v.id("Agency", a.ID)
@@ -158,11 +179,11 @@ func (ds *Dataset) Validate() error {
 	return v.result()
 }
 
-// observation checks one figure: its references, period, status, sample sizes and, for a percentage,
-// that its values lie within 0–100.
-func (v *validator) observation(o *Observation, observed, municipalities map[string]bool, units map[string]MetricUnit, derived map[string]bool) {
+// observation checks one figure: its references, period and status, and the rules of FigureProblems.
+func (v *validator) observation(o *Observation, observed, municipalities map[string]bool, metrics map[string]*Metric) {
 	id := o.ID()
-	if derived[o.MetricID] {
+	m := metrics[o.MetricID]
+	if m != nil && m.Formula != nil {
 		v.add("%s: %s is derived, computed from other metrics; its figures are not stored", id, o.MetricID)
 	}
 	if observed[id] {
@@ -179,17 +200,8 @@ func (v *validator) observation(o *Observation, observed, municipalities map[str
 	v.period(id, o.Period)
 	v.enum(id, "status", string(o.Status), "FINAL", "PRELIMINARY", "REVISED")
 	v.ref(id, "source", o.SourceID)
-	for _, n := range []*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen} {
-		if n != nil && *n < 0 {
-			v.add("%s: a sample size is negative", id)
-		}
-	}
-	if units[o.MetricID] == UnitPercent {
-		for _, x := range []*float64{o.Value, o.ValueWomen, o.ValueMen} {
-			if x != nil && (*x < 0 || *x > 100) {
-				v.add("%s: %v is not a percentage between 0 and 100", id, *x)
-			}
-		}
+	for _, p := range FigureProblems(o, m) {
+		v.add("%s: %s: %s", id, p.Field, p.Message)
 	}
 }
 
@@ -236,6 +248,12 @@ func (v *validator) ref(owner, field, id string) {
 func (v *validator) enum(owner, field, value string, allowed ...string) {
 	if !slices.Contains(allowed, value) {
 		v.add("%s: %s %q is not one of %v", owner, field, value, allowed)
+	}
+}
+
+func (v *validator) text(owner, field, s string, max int, multiline bool) {
+	if msg := TextProblem(s, max, multiline); msg != "" {
+		v.add("%s: %s: %s", owner, field, msg)
 	}
 }
 
