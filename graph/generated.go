@@ -237,19 +237,20 @@ type ComplexityRoot struct {
 	}
 
 	Metric struct {
-		Definition     func(childComplexity int) int
-		Derived        func(childComplexity int) int
-		Description    func(childComplexity int) int
-		Direction      func(childComplexity int) int
-		Formula        func(childComplexity int) int
-		Headline       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		KoladaID       func(childComplexity int) int
-		Name           func(childComplexity int) int
-		RelatedMetrics func(childComplexity int) int
-		ServiceArea    func(childComplexity int) int
-		Source         func(childComplexity int) int
-		Unit           func(childComplexity int) int
+		Definition       func(childComplexity int) int
+		Derived          func(childComplexity int) int
+		Description      func(childComplexity int) int
+		Direction        func(childComplexity int) int
+		Formula          func(childComplexity int) int
+		Headline         func(childComplexity int) int
+		ID               func(childComplexity int) int
+		KoladaID         func(childComplexity int) int
+		Name             func(childComplexity int) int
+		PartsOfSameWhole func(childComplexity int) int
+		RelatedMetrics   func(childComplexity int) int
+		ServiceArea      func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Unit             func(childComplexity int) int
 	}
 
 	MetricFormula struct {
@@ -285,8 +286,12 @@ type ComplexityRoot struct {
 		Code                     func(childComplexity int) int
 		CoordinationAssociations func(childComplexity int) int
 		County                   func(childComplexity int) int
+		CountyCode               func(childComplexity int) int
 		ID                       func(childComplexity int) int
+		Kind                     func(childComplexity int) int
+		KoladaID                 func(childComplexity int) int
 		Name                     func(childComplexity int) int
+		SCBCode                  func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -422,7 +427,7 @@ type ComplexityRoot struct {
 		Dataset                  func(childComplexity int) int
 		Deletions                func(childComplexity int, since *time.Time, first *int, after *string) int
 		Metrics                  func(childComplexity int, serviceArea *string) int
-		Municipalities           func(childComplexity int) int
+		Municipalities           func(childComplexity int, kind *store.MunicipalityKind) int
 		Municipality             func(childComplexity int, code string) int
 		Node                     func(childComplexity int, id string) int
 		Nodes                    func(childComplexity int, ids []string) int
@@ -524,6 +529,7 @@ type MetricResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Metric) (*store.ServiceArea, error)
 
 	RelatedMetrics(ctx context.Context, obj *store.Metric) ([]*store.Metric, error)
+	PartsOfSameWhole(ctx context.Context, obj *store.Metric) ([]*store.Metric, error)
 
 	Source(ctx context.Context, obj *store.Metric) (*store.Source, error)
 }
@@ -571,7 +577,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Dataset(ctx context.Context) (*store.DatasetInfo, error)
 	RateLimit(ctx context.Context) (*Quota, error)
-	Municipalities(ctx context.Context) ([]*store.Municipality, error)
+	Municipalities(ctx context.Context, kind *store.MunicipalityKind) ([]*store.Municipality, error)
 	Municipality(ctx context.Context, code string) (*store.Municipality, error)
 	ServiceAreas(ctx context.Context) ([]*store.ServiceArea, error)
 	Providers(ctx context.Context, filter *store.ProviderFilter, orderBy *store.ProviderOrder, first *int, after *string, last *int, before *string) (*store.ProviderPage, error)
@@ -1418,6 +1424,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.partsOfSameWhole":
+		if e.ComplexityRoot.Metric.PartsOfSameWhole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.PartsOfSameWhole(childComplexity), true
 	case "Metric.relatedMetrics":
 		if e.ComplexityRoot.Metric.RelatedMetrics == nil {
 			break
@@ -1567,18 +1579,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Municipality.County(childComplexity), true
+	case "Municipality.countyCode":
+		if e.ComplexityRoot.Municipality.CountyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.CountyCode(childComplexity), true
 	case "Municipality.id":
 		if e.ComplexityRoot.Municipality.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Municipality.ID(childComplexity), true
+	case "Municipality.kind":
+		if e.ComplexityRoot.Municipality.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Kind(childComplexity), true
+	case "Municipality.koladaId":
+		if e.ComplexityRoot.Municipality.KoladaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.KoladaID(childComplexity), true
 	case "Municipality.name":
 		if e.ComplexityRoot.Municipality.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Municipality.Name(childComplexity), true
+	case "Municipality.scbCode":
+		if e.ComplexityRoot.Municipality.SCBCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.SCBCode(childComplexity), true
 
 	case "Mutation.createProvider":
 		if e.ComplexityRoot.Mutation.CreateProvider == nil {
@@ -2232,7 +2268,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Municipalities(childComplexity), true
+		args, err := ec.field_Query_municipalities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Municipalities(childComplexity, args["kind"].(*store.MunicipalityKind)), true
 	case "Query.municipality":
 		if e.ComplexityRoot.Query.Municipality == nil {
 			break
@@ -2650,11 +2691,14 @@ type Query {
   """
   rateLimit: RateLimit!
 
-  "Every municipality (kommun) the data set mentions, ordered by code. The code 0000 stands for the whole country."
-  municipalities: [Municipality!]!
+  """
+  Every place figures can be about, ordered by code: the country's 290 municipalities (kommuner), its
+  21 regions and, as 0000, the whole country, from Statistics Sweden's and Kolada's registers.
+  """
+  municipalities("Only places of this kind; all when left out." kind: MunicipalityKind): [Municipality!]!
 
-  "A municipality by its four-digit code from Statistics Sweden (SCB), for example ` + "`" + `0183` + "`" + ` for Sundbyberg."
-  municipality("Four-digit municipality code (kommunkod), for example ` + "`" + `0183` + "`" + `." code: String!): Municipality
+  "A municipality by its four-digit code from Statistics Sweden (SCB), for example ` + "`" + `0183` + "`" + ` for Sundbyberg; a region by Kolada's code, ` + "`" + `0001` + "`" + ` for Region Stockholm."
+  municipality("Four-digit code: the kommunkod, for example ` + "`" + `0183` + "`" + `; for a region ` + "`" + `00` + "`" + ` and its county's code, for example ` + "`" + `0001` + "`" + `; ` + "`" + `0000` + "`" + ` for the whole country." code: String!): Municipality
 
   "The kinds of public service the data set covers (verksamhetsområden), in a fixed display order."
   serviceAreas: [ServiceArea!]!
@@ -2877,18 +2921,43 @@ enum DatePrecision {
   YEAR
 }
 
-"A municipality (kommun), identified by its four-digit code from Statistics Sweden, the same code Kolada uses."
+"""
+A place figures are about: a municipality (kommun), identified by its four-digit code from Statistics
+Sweden, the same code Kolada uses; or a region (region) or the whole country (riket), under Kolada's codes.
+"""
 type Municipality implements Node {
   "The municipality's global ID, for example ` + "`" + `Municipality:0183` + "`" + `."
   id: ID!
-  "The four-digit municipality code (kommunkod), for example ` + "`" + `0183` + "`" + `; ` + "`" + `0000` + "`" + ` is the whole country (riket)."
+  """
+  The four-digit code its figures are filed under, the same Kolada uses: the municipality code
+  (kommunkod), for example ` + "`" + `0183` + "`" + `; for a region ` + "`" + `00` + "`" + ` and its county's code, for example ` + "`" + `0001` + "`" + ` for
+  Region Stockholm; ` + "`" + `0000` + "`" + ` for the whole country (riket).
+  """
   code: String!
-  "The municipality's name, for example ` + "`" + `Sundbyberg` + "`" + `; for ` + "`" + `0000` + "`" + `, ` + "`" + `Riket` + "`" + ` (the whole country)."
+  "What the code stands for: a municipality, a region or the whole country."
+  kind: MunicipalityKind!
+  "The name, for example ` + "`" + `Sundbyberg` + "`" + ` or ` + "`" + `Region Stockholm` + "`" + `; for ` + "`" + `0000` + "`" + `, ` + "`" + `Riket` + "`" + ` (the whole country)."
   name: String!
-  "The county (län) the municipality lies in; null for the whole country."
+  "The county (län) the municipality or region lies in, for example ` + "`" + `Stockholms län` + "`" + `; null for the whole country."
   county: String
+  "The county's code from Statistics Sweden (länskod), for example ` + "`" + `01` + "`" + `; null for the whole country."
+  countyCode: String
+  "Statistics Sweden's code for the place: the kommunkod of a municipality (` + "`" + `0183` + "`" + `), the länskod of a region (` + "`" + `01` + "`" + `), ` + "`" + `00` + "`" + ` for the whole country."
+  scbCode: String!
+  "The id Kolada gives the place, the one its data API takes: the same as ` + "`" + `code` + "`" + `."
+  koladaId: String!
   "The coordination associations (samordningsförbund) the municipality belongs to."
   coordinationAssociations: [CoordinationAssociation!]!
+}
+
+"What a municipality code stands for."
+enum MunicipalityKind {
+  "A municipality (kommun)."
+  MUNICIPALITY
+  "A region (region, formerly landsting), one per county."
+  REGION
+  "The whole country (riket), code ` + "`" + `0000` + "`" + `."
+  COUNTRY
 }
 
 "A kind of public service that providers are compared in (verksamhetsområde)."
@@ -3264,6 +3333,13 @@ type Metric implements Node {
   students drop out or to grade generously. A comparison adds them by itself.
   """
   relatedMetrics: [Metric!]!
+  """
+  The other metrics that count parts of the same whole as this one: the share of course participants
+  who passed and the share who dropped out, of all who finished or dropped out. For one provider or
+  municipality and period their values (and their values for women and for men) add up to at most
+  100 %, within 0.1 for rounding; an import that breaks this, with what is stored, is refused.
+  """
+  partsOfSameWhole: [Metric!]!
   """
   For a derived metric, how it is computed from two others; null for a metric whose figures are
   published directly.
@@ -4383,6 +4459,8 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_headline(ctx, field)
 	case "relatedMetrics":
 		return ec.fieldContext_Metric_relatedMetrics(ctx, field)
+	case "partsOfSameWhole":
+		return ec.fieldContext_Metric_partsOfSameWhole(ctx, field)
 	case "formula":
 		return ec.fieldContext_Metric_formula(ctx, field)
 	case "derived":
@@ -4457,10 +4535,18 @@ func (ec *executionContext) childFields_Municipality(ctx context.Context, field 
 		return ec.fieldContext_Municipality_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Municipality_code(ctx, field)
+	case "kind":
+		return ec.fieldContext_Municipality_kind(ctx, field)
 	case "name":
 		return ec.fieldContext_Municipality_name(ctx, field)
 	case "county":
 		return ec.fieldContext_Municipality_county(ctx, field)
+	case "countyCode":
+		return ec.fieldContext_Municipality_countyCode(ctx, field)
+	case "scbCode":
+		return ec.fieldContext_Municipality_scbCode(ctx, field)
+	case "koladaId":
+		return ec.fieldContext_Municipality_koladaId(ctx, field)
 	case "coordinationAssociations":
 		return ec.fieldContext_Municipality_coordinationAssociations(ctx, field)
 	}
@@ -5244,6 +5330,20 @@ func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["serviceArea"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_municipalities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*store.MunicipalityKind, error) {
+			return ec.unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
 	return args, nil
 }
 
@@ -8938,6 +9038,38 @@ func (ec *executionContext) fieldContext_Metric_relatedMetrics(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Metric_partsOfSameWhole(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_partsOfSameWhole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Metric().PartsOfSameWhole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_partsOfSameWhole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Metric_formula(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9534,6 +9666,29 @@ func (ec *executionContext) fieldContext_Municipality_code(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
 }
 
+func (ec *executionContext) _Municipality_kind(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.MunicipalityKind) graphql.Marshaler {
+			return ec.marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, false, false, "MunicipalityKind")
+}
+
 func (ec *executionContext) _Municipality_name(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9578,6 +9733,75 @@ func (ec *executionContext) _Municipality_county(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Municipality_county(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Municipality_countyCode(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_countyCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_countyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Municipality_scbCode(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_scbCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SCBCode(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_scbCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, true, false, "String")
+}
+
+func (ec *executionContext) _Municipality_koladaId(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_koladaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KoladaID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_koladaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, true, false, "String")
 }
 
 func (ec *executionContext) _Municipality_coordinationAssociations(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
@@ -12344,7 +12568,8 @@ func (ec *executionContext) _Query_municipalities(ctx context.Context, field gra
 			return ec.fieldContext_Query_municipalities(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Municipalities(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Municipalities(ctx, fc.Args["kind"].(*store.MunicipalityKind))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Municipality) graphql.Marshaler {
@@ -12354,7 +12579,7 @@ func (ec *executionContext) _Query_municipalities(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_municipalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_municipalities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -12363,6 +12588,17 @@ func (ec *executionContext) fieldContext_Query_municipalities(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Municipality(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -17146,6 +17382,12 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Metric_relatedMetrics(ctx, field, obj)
 				})
+		case "partsOfSameWhole":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Metric_partsOfSameWhole(ctx, field, obj)
+				})
 		case "formula":
 			out.Values[i] = ec._Metric_formula(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17400,6 +17642,11 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			out.Values[i] = ec._Municipality_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Municipality_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17408,6 +17655,21 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 		case "county":
 			out.Values[i] = ec._Municipality_county(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countyCode":
+			out.Values[i] = ec._Municipality_countyCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scbCode":
+			out.Values[i] = ec._Municipality_scbCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "koladaId":
+			out.Values[i] = ec._Municipality_koladaId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "coordinationAssociations":
@@ -19867,6 +20129,34 @@ func (ec *executionContext) marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 	return ec._Municipality(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, v any) (store.MunicipalityKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, sel ast.SelectionSet, v store.MunicipalityKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MunicipalityKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[string]store.MunicipalityKind{
+		"MUNICIPALITY": store.KindMunicipality,
+		"REGION":       store.KindRegion,
+		"COUNTRY":      store.KindCountry,
+	}
+	marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[store.MunicipalityKind]string{
+		store.KindMunicipality: "MUNICIPALITY",
+		store.KindRegion:       "REGION",
+		store.KindCountry:      "COUNTRY",
+	}
+)
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Node!")
@@ -20948,6 +21238,38 @@ func (ec *executionContext) marshalOMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 	}
 	return ec._Municipality(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, v any) (*store.MunicipalityKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, sel ast.SelectionSet, v *store.MunicipalityKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[*v])
+	return res
+}
+
+var (
+	unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[string]store.MunicipalityKind{
+		"MUNICIPALITY": store.KindMunicipality,
+		"REGION":       store.KindRegion,
+		"COUNTRY":      store.KindCountry,
+	}
+	marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[store.MunicipalityKind]string{
+		store.KindMunicipality: "MUNICIPALITY",
+		store.KindRegion:       "REGION",
+		store.KindCountry:      "COUNTRY",
+	}
+)
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
 	if v == nil {

@@ -128,6 +128,11 @@ func (r *metricResolver) RelatedMetrics(ctx context.Context, obj *store.Metric) 
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Metric { return c.RelatedMetrics(obj) })
 }
 
+// PartsOfSameWhole is the resolver for the partsOfSameWhole field.
+func (r *metricResolver) PartsOfSameWhole(ctx context.Context, obj *store.Metric) ([]*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Metric { return c.OtherParts(obj) })
+}
+
 // Source is the resolver for the source field.
 func (r *metricResolver) Source(ctx context.Context, obj *store.Metric) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
@@ -359,8 +364,8 @@ func (r *queryResolver) RateLimit(ctx context.Context) (*Quota, error) {
 }
 
 // Municipalities is the resolver for the municipalities field.
-func (r *queryResolver) Municipalities(ctx context.Context) ([]*store.Municipality, error) {
-	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Municipalities)
+func (r *queryResolver) Municipalities(ctx context.Context, kind *store.MunicipalityKind) ([]*store.Municipality, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Municipality { return c.MunicipalitiesOfKind(kind) })
 }
 
 // Municipality is the resolver for the municipality field.

@@ -103,6 +103,7 @@ func Parse(r io.Reader, into Into) (*Result, error) {
 	dec.UseNumber()
 	for {
 		start := dec.InputOffset()
+		start += int64(len(data[start:]) - len(bytes.TrimLeft(data[start:], " \t\r\n"))) // where the next page begins
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
 		if errors.Is(err, io.EOF) {

@@ -415,6 +415,14 @@ func (c *Catalog) MunicipalityAssociations(code string) []*Association {
 	return c.assocsByMunicipal[code]
 }
 
+// MunicipalitiesOfKind returns the places of a kind, or all of them when kind is nil.
+func (c *Catalog) MunicipalitiesOfKind(kind *MunicipalityKind) []*Municipality {
+	if kind == nil {
+		return c.municipalities
+	}
+	return filter(c.municipalities, func(m *Municipality) bool { return m.Kind == *kind })
+}
+
 // Metrics returns the metrics of a service area, or every metric when areaID is empty.
 func (c *Catalog) Metrics(areaID string) []*Metric {
 	if areaID == "" {
