@@ -67,20 +67,24 @@ func importCSV(ctx context.Context, args []string, getenv func(string) string, s
 		return errors.New("import: name one CSV file")
 	}
 	name := flags.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	file, err := csvimport.Parse(f, name)
-	f.Close()
-	if err != nil {
-		return err
-	}
 	db, err := openSeeded(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	c, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	file, err := csvimport.Parse(f, name, c.Metrics(""))
+	f.Close()
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: %d rows read; checking and writing in one transaction\n", name, len(file.Observations))
 	ch := store.Change{Actor: *actor, Operation: "importCSV", Reason: nonEmpty(*reason)}
 	progress := func(rows int) { fmt.Fprintf(stdout, "%s: %d rows written, not yet committed\n", name, rows) }
