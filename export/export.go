@@ -8,9 +8,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,23 +147,51 @@ var tables = map[string]table{
 	},
 }
 
-// Write writes the named table in the format to w, a row at a time.
+// RowError is an export that failed part way: which row it failed at (rows counted from 1, the header
+// not counted), that row's ID, and how many bytes had already gone to the client, who holds a file cut
+// short unless Sent is 0.
+type RowError struct {
+	Row  int
+	ID   string
+	Sent int64
+	Err  error
+}
+
+func (e *RowError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("row %d, after %d bytes sent: %v", e.Row, e.Sent, e.Err)
+	}
+	return fmt.Sprintf("row %d (%s), after %d bytes sent: %v", e.Row, e.ID, e.Sent, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// Write writes the named table in the format to w, a row at a time. A failure part way is a
+// *RowError.
 func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, name string, format Format) error {
 	t, ok := tables[name]
 	if !ok {
 		return fmt.Errorf("no table %q: %w", name, store.ErrNotFound)
 	}
-	buf := bufio.NewWriterSize(w, 64<<10)
-	var row func(...any) error
+	sent := &counter{w: w}
+	buf := bufio.NewWriterSize(sent, 64<<10)
+	rows, id := 0, "" // rows written, and the ID of the row being written
+	fail := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		return &RowError{Row: rows + 1, ID: id, Sent: sent.n, Err: err}
+	}
+	var write func(...any) error
 	var cw *csv.Writer
 	switch format {
 	case CSV:
 		cw = csv.NewWriter(buf)
 		if err := cw.Write(t.columns); err != nil {
-			return err
+			return fail(err)
 		}
 		record := make([]string, len(t.columns))
-		row = func(values ...any) error {
+		write = func(values ...any) error {
 			for i, v := range values {
 				record[i] = text(v)
 			}
@@ -170,7 +200,7 @@ func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, nam
 	case NDJSON:
 		enc := json.NewEncoder(buf)
 		enc.SetEscapeHTML(false)
-		row = func(values ...any) error {
+		write = func(values ...any) error {
 			obj := make(orderedObject, len(values))
 			for i, v := range values {
 				obj[i] = field{t.columns[i], plain(v)}
@@ -180,16 +210,45 @@ func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, nam
 	default:
 		return fmt.Errorf("no format %q", format)
 	}
+	row := func(values ...any) error {
+		id = text(values[0])
+		for i, v := range values {
+			if x, ok := plain(v).(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				return fail(fmt.Errorf("%s is %v, which no reader can use", t.columns[i], x))
+			}
+		}
+		if err := write(values...); err != nil {
+			return fail(err)
+		}
+		rows, id = rows+1, ""
+		return nil
+	}
 	if err := t.rows(ctx, db, c, row); err != nil {
-		return err
+		var already *RowError
+		if errors.As(err, &already) {
+			return err
+		}
+		return fail(err)
 	}
 	if cw != nil { // the CSV writer buffers too, above buf
 		cw.Flush()
 		if err := cw.Error(); err != nil {
-			return err
+			return fail(err)
 		}
 	}
-	return buf.Flush()
+	return fail(buf.Flush())
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // plain turns a value into what JSON should show: pointers followed, nil pointers null, named string

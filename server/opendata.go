@@ -45,8 +45,17 @@ func handleExport(logger *slog.Logger, db *store.DB) http.Handler {
 			h.Del("Content-Disposition")
 			http.Error(w, "not found: tables are "+strings.Join(export.Tables(), ", "), http.StatusNotFound)
 		case err != nil:
-			// The header is sent already; the log has the cause and the client sees a cut-off file.
-			logger.ErrorContext(r.Context(), "export failed", "path", r.URL.Path, "err", err)
+			var rowErr *export.RowError
+			if errors.As(err, &rowErr) && rowErr.Sent > 0 {
+				// Part of the file is sent: abort the response, so the client sees a broken transfer,
+				// not a file that ends cleanly short of its rows.
+				logger.ErrorContext(r.Context(), "export failed part way", "path", r.URL.Path, "row", rowErr.Row, "id", rowErr.ID, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			for _, k := range []string{"Content-Disposition", "Link", "ETag", "Cache-Control"} {
+				h.Del(k)
+			}
+			internalError(w, r, logger, err)
 		}
 	})
 }

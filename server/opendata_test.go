@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -220,5 +221,48 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	if _, body := fetch(t, "GET", get, nil, ""); !strings.Contains(body, "Jämförelse") {
 		t.Errorf("hash alone after registering: %s, want the answer", body)
+	}
+}
+
+// TestAnExportCutShortIsAborted: when a row fails after part of the file is sent (here a value no
+// reader can use, stored behind the store's back as an old database may hold it), the transfer is
+// aborted, so the client sees a broken download rather than a file that ends cleanly, and the log says
+// which row; when nothing is sent yet, the answer is a plain 500.
+func TestAnExportCutShortIsAborted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cut.db")
+	db, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := seed.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT max(seq) FROM observations)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	srv, log := newTestServerFor(t, db)
+
+	resp, err := http.Get(srv.URL + "/export/observations.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err == nil {
+		t.Errorf("NDJSON export with a bad last row: %d, %d bytes, read error %v; want 200 and a transfer that breaks off", resp.StatusCode, len(body), err)
+	}
+	if !strings.Contains(log.String(), `"msg":"export failed part way"`) || !strings.Contains(log.String(), `"row":234`) {
+		t.Errorf("the log does not name the row:\n%s", log)
+	}
+
+	resp, body2 := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body2, "internal error") || resp.Header.Get("ETag") != "" {
+		t.Errorf("CSV export failing before anything is sent = %d %q (ETag %q), want a plain 500 that no cache keeps", resp.StatusCode, body2, resp.Header.Get("ETag"))
 	}
 }
