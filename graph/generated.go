@@ -3866,7 +3866,7 @@ input ImportObservationsInput {
   observations: [ObservationInput!]!
   "When true, check and count everything but write nothing."
   dryRun: Boolean = false
-  "Why the figures are published or corrected; kept in the history and the audit log."
+  "Why the figures are published or corrected (at most 1,000 characters); kept in the history and the audit log."
   reason: String
 }
 
@@ -3880,21 +3880,25 @@ input ObservationInput {
   municipality: String!
   "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + ` or ` + "`" + `2018-09` + "`" + `."
   period: String!
-  "The value, in the metric's unit; percentages lie within 0–100."
+  """
+  The value, in the metric's unit, a finite number: a percentage within 0–100, percentage points
+  within ±100, a count a whole number from 0 to 1,000,000,000, kronor within ±1,000,000,000,000, hours
+  from 0 to 10,000,000, an index within ±1,000,000.
+  """
   value: Float
-  "The value for women."
+  "The value for women. For a share, the value for all lies between the values for women and men; for a count, women and men add up to at most the total."
   valueWomen: Float
   "The value for men."
   valueMen: Float
-  "How many individuals the value is based on."
+  "How many individuals the value is based on, from 0 to 20,000,000; required for a provider's share, so that small groups can be withheld."
   sampleSize: Int
-  "How many women it is based on."
+  "How many women it is based on; with men, at most ` + "`" + `sampleSize` + "`" + `."
   sampleSizeWomen: Int
   "How many men it is based on."
   sampleSizeMen: Int
   "Whether the figure is final, preliminary or revised."
   status: ObservationStatus = FINAL
-  "A remark on the figure."
+  "A remark on the figure: at most 2,000 characters of text, line breaks allowed, no other control characters, not beginning with =, +, - or @ (which spreadsheets run as formulas)."
   note: String
   "Where the figure comes from (a source's ID)."
   source: ID!
@@ -3916,7 +3920,7 @@ type ImportObservationsPayload {
 input DeleteObservationsInput {
   "The figures' IDs."
   ids: [ID!]!
-  "Why they are deleted; required."
+  "Why they are deleted; required, at most 1,000 characters."
   reason: String!
 }
 
@@ -3930,7 +3934,7 @@ type DeleteObservationsPayload {
 input CreateProviderInput {
   "The key of its ID, ` + "`" + `Provider:<slug>` + "`" + `: lowercase letters, digits and dashes. It never changes."
   slug: String!
-  "Its name."
+  "Its name: at most 200 characters, no control characters."
   name: String!
   "Its organisation number, ` + "`" + `NNNNNN-NNNN` + "`" + `."
   organisationNumber: String
@@ -3940,7 +3944,7 @@ input CreateProviderInput {
   municipality: String!
   "Its website."
   website: String
-  "A short description."
+  "A short description, at most 5,000 characters."
   description: String
   "Where the facts about it come from (a source's ID)."
   source: ID!
@@ -3988,7 +3992,7 @@ input GrantAuthorisationInput {
   validUntil: Date
   "Where the decision is recorded (a source's ID)."
   source: ID!
-  "Why it is granted; required."
+  "Why it is granted; required, at most 1,000 characters."
   reason: String!
 }
 
@@ -3998,7 +4002,7 @@ input RenewAuthorisationInput {
   id: ID!
   "The new last valid day; leave it out for until further notice."
   validUntil: Date
-  "Why it is renewed; required."
+  "Why it is renewed; required, at most 1,000 characters."
   reason: String!
 }
 
@@ -4008,7 +4012,7 @@ input RevokeAuthorisationInput {
   id: ID!
   "Its last valid day."
   revokedOn: Date!
-  "Why it is revoked; required, and shown with the authorisation."
+  "Why it is revoked; required (at most 1,000 characters), and shown with the authorisation."
   reason: String!
 }
 

@@ -16,7 +16,7 @@ type AuthorisationPayload struct {
 type CreateProviderInput struct {
 	// The key of its ID, `Provider:<slug>`: lowercase letters, digits and dashes. It never changes.
 	Slug string `json:"slug"`
-	// Its name.
+	// Its name: at most 200 characters, no control characters.
 	Name string `json:"name"`
 	// Its organisation number, `NNNNNN-NNNN`.
 	OrganisationNumber *string `json:"organisationNumber,omitempty"`
@@ -26,7 +26,7 @@ type CreateProviderInput struct {
 	Municipality string `json:"municipality"`
 	// Its website.
 	Website *string `json:"website,omitempty"`
-	// A short description.
+	// A short description, at most 5,000 characters.
 	Description *string `json:"description,omitempty"`
 	// Where the facts about it come from (a source's ID).
 	Source string `json:"source"`
@@ -38,7 +38,7 @@ type CreateProviderInput struct {
 type DeleteObservationsInput struct {
 	// The figures' IDs.
 	Ids []string `json:"ids"`
-	// Why they are deleted; required.
+	// Why they are deleted; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 }
 
@@ -60,7 +60,7 @@ type GrantAuthorisationInput struct {
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
 	// Where the decision is recorded (a source's ID).
 	Source string `json:"source"`
-	// Why it is granted; required.
+	// Why it is granted; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 }
 
@@ -70,7 +70,7 @@ type ImportObservationsInput struct {
 	Observations []*ObservationInput `json:"observations"`
 	// When true, check and count everything but write nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
-	// Why the figures are published or corrected; kept in the history and the audit log.
+	// Why the figures are published or corrected (at most 1,000 characters); kept in the history and the audit log.
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -90,21 +90,23 @@ type ObservationInput struct {
 	Municipality string `json:"municipality"`
 	// The period, for example `2018`, `2018-HT`, `2018-Q3` or `2018-09`.
 	Period string `json:"period"`
-	// The value, in the metric's unit; percentages lie within 0–100.
+	// The value, in the metric's unit, a finite number: a percentage within 0–100, percentage points
+	// within ±100, a count a whole number from 0 to 1,000,000,000, kronor within ±1,000,000,000,000, hours
+	// from 0 to 10,000,000, an index within ±1,000,000.
 	Value *float64 `json:"value,omitempty"`
-	// The value for women.
+	// The value for women. For a share, the value for all lies between the values for women and men; for a count, women and men add up to at most the total.
 	ValueWomen *float64 `json:"valueWomen,omitempty"`
 	// The value for men.
 	ValueMen *float64 `json:"valueMen,omitempty"`
-	// How many individuals the value is based on.
+	// How many individuals the value is based on, from 0 to 20,000,000; required for a provider's share, so that small groups can be withheld.
 	SampleSize *int `json:"sampleSize,omitempty"`
-	// How many women it is based on.
+	// How many women it is based on; with men, at most `sampleSize`.
 	SampleSizeWomen *int `json:"sampleSizeWomen,omitempty"`
 	// How many men it is based on.
 	SampleSizeMen *int `json:"sampleSizeMen,omitempty"`
 	// Whether the figure is final, preliminary or revised.
 	Status *store.ObservationStatus `json:"status,omitempty"`
-	// A remark on the figure.
+	// A remark on the figure: at most 2,000 characters of text, line breaks allowed, no other control characters, not beginning with =, +, - or @ (which spreadsheets run as formulas).
 	Note *string `json:"note,omitempty"`
 	// Where the figure comes from (a source's ID).
 	Source string `json:"source"`
@@ -165,7 +167,7 @@ type RenewAuthorisationInput struct {
 	ID string `json:"id"`
 	// The new last valid day; leave it out for until further notice.
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
-	// Why it is renewed; required.
+	// Why it is renewed; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 }
 
@@ -175,7 +177,7 @@ type RevokeAuthorisationInput struct {
 	ID string `json:"id"`
 	// Its last valid day.
 	RevokedOn store.Date `json:"revokedOn"`
-	// Why it is revoked; required, and shown with the authorisation.
+	// Why it is revoked; required (at most 1,000 characters), and shown with the authorisation.
 	Reason string `json:"reason"`
 }
 
