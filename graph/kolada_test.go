@@ -31,7 +31,7 @@ func TestKoladaReferenceLinesThroughTheAPI(t *testing.T) {
 		}
 		pages.Write(data)
 	}
-	into := kolada.Into{Metrics: c.Metrics(""), Municipalities: c.Municipalities(), SourceID: "Source:kolada"}
+	into := kolada.IntoCatalog(c, "Source:kolada")
 	importPages := func() store.ImportResult {
 		t.Helper()
 		res, err := kolada.Parse(strings.NewReader(pages.String()), into)

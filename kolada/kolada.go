@@ -61,6 +61,11 @@ type Into struct {
 	SourceIllustrative bool
 }
 
+// IntoCatalog reads into a stored data set's metrics and places, attributed to sourceID.
+func IntoCatalog(c *store.Catalog, sourceID string) Into {
+	return Into{Metrics: c.Metrics(""), Municipalities: c.Municipalities(), SourceID: sourceID, SourceIllustrative: c.Illustrative(sourceID)}
+}
+
 // Result is what a file held: the figures to add or correct, those Kolada has withdrawn, and what was
 // skipped, counted, so a nightly job can say so without stopping.
 type Result struct {

@@ -263,8 +263,7 @@ func Sync(ctx context.Context, db *store.DB, client *Client, req SyncRequest) (*
 	if err != nil {
 		return rep, err
 	}
-	into := Into{Metrics: c.Metrics(""), Municipalities: c.Municipalities(), SourceID: req.SourceID, SourceIllustrative: c.Illustrative(req.SourceID)}
-	if rep.Result, err = Parse(bytes.NewReader(bytes.Join(pages, []byte("\n"))), into); err != nil {
+	if rep.Result, err = Parse(bytes.NewReader(bytes.Join(pages, []byte("\n"))), IntoCatalog(c, req.SourceID)); err != nil {
 		return rep, fmt.Errorf("kolada-sync: %w", err)
 	}
 	ch := store.Change{Actor: req.Actor, Operation: "koladaSync"}

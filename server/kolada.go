@@ -42,7 +42,7 @@ func importKolada(ctx context.Context, args []string, getenv func(string) string
 	if c.Source(*source) == nil {
 		return fmt.Errorf("import-kolada: no source has the ID %q", *source)
 	}
-	into := kolada.Into{Metrics: c.Metrics(""), Municipalities: c.Municipalities(), SourceID: *source, SourceIllustrative: c.Illustrative(*source)}
+	into := kolada.IntoCatalog(c, *source)
 	all := kolada.NewResult()
 	for _, name := range flags.Args() {
 		f, err := os.Open(name)

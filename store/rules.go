@@ -95,11 +95,7 @@ func FigureProblems(o *Observation, m *Metric) []Problem {
 	if m != nil && m.Unit == UnitPercent && o.ProviderID != nil && o.Value != nil && o.SampleSize == nil {
 		ps.add(0, "sampleSize", "required for a share: give how many individuals the value rests on, so small groups can be withheld")
 	}
-	if o.Note != nil {
-		if msg := TextProblem(*o.Note, MaxNoteLength, true); msg != "" {
-			ps.add(0, "note", "%s", msg)
-		}
-	}
+	textField(&ps, 0, "note", o.Note, MaxNoteLength, true)
 	return ps
 }
 
