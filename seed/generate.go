@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 
 	"github.com/jamforelse/api/store"
@@ -50,10 +51,12 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	}
 	areas := []string{"ServiceArea:sfi", "ServiceArea:grundlaggande-vuxenutbildning", "ServiceArea:gymnasial-vuxenutbildning", "ServiceArea:arbetsmarknadsinsatser"}
 	stored := map[string][]string{} // area → its stored metrics
+	counts := map[string]bool{}     // metrics whose figures are whole numbers
 	for _, m := range ds.Metrics {
 		if m.Formula == nil {
 			stored[m.ServiceAreaID] = append(stored[m.ServiceAreaID], m.ID)
 		}
+		counts[m.ID] = m.Unit == store.UnitCount
 	}
 
 	// Invented municipalities, with four-digit codes from 2000 up that no real place has.
@@ -117,6 +120,9 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 					for _, period := range periods {
 						n := 3 + values.IntN(200)
 						v := float64(values.IntN(1000)) / 10
+						if counts[metric] {
+							v = math.Trunc(v)
+						}
 						o := &store.Observation{MetricID: metric, ProviderID: &p.id, MunicipalityCode: p.code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {
@@ -129,6 +135,9 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 					for _, period := range periods {
 						n := 100 + values.IntN(5000)
 						v := float64(values.IntN(1000)) / 10
+						if counts[metric] {
+							v = math.Trunc(v)
+						}
 						o := &store.Observation{MetricID: metric, MunicipalityCode: code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {
