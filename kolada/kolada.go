@@ -176,13 +176,11 @@ func recognise(raw json.RawMessage) error {
 	if json.Unmarshal(raw, &fields) != nil {
 		return errors.New("not a Kolada v3 data page: a page is a JSON object")
 	}
-	if _, v2 := fields["next_page"]; v2 {
-		return errors.New("this is a page of Kolada's API v2 (it has next_page), which was retired in 2025 and does not mark " +
-			"withdrawn figures: download it again from https://api.kolada.se/v3/data/…")
-	}
-	if _, v2 := fields["previous_page"]; v2 {
-		return errors.New("this is a page of Kolada's API v2 (it has previous_page), which was retired in 2025 and does not mark " +
-			"withdrawn figures: download it again from https://api.kolada.se/v3/data/…")
+	for _, v2 := range []string{"next_page", "previous_page"} { // v3 calls them next_url and previous_url
+		if _, ok := fields[v2]; ok {
+			return fmt.Errorf("this is a page of Kolada's API v2 (it has %s), which was retired in 2025 and does not mark "+
+				"withdrawn figures: download it again from https://api.kolada.se/v3/data/…", v2)
+		}
 	}
 	var values []map[string]json.RawMessage
 	if json.Unmarshal(fields["values"], &values) == nil && len(values) > 0 {
