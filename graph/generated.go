@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Observation() ObservationResolver
+	PaidQuantity() PaidQuantityResolver
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
 	Query() QueryResolver
@@ -141,26 +142,28 @@ type ComplexityRoot struct {
 	}
 
 	ComparisonCell struct {
-		Illustrative func(childComplexity int) int
-		Metric       func(childComplexity int) int
-		Observation  func(childComplexity int) int
-		Rank         func(childComplexity int) int
-		RankOf       func(childComplexity int) int
-		SampleSize   func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		Value        func(childComplexity int) int
-		ValueMen     func(childComplexity int) int
-		ValueWomen   func(childComplexity int) int
+		Illustrative      func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		Observation       func(childComplexity int) int
+		Rank              func(childComplexity int) int
+		RankOf            func(childComplexity int) int
+		SampleSize        func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		Value             func(childComplexity int) int
+		ValueMen          func(childComplexity int) int
+		ValueWomen        func(childComplexity int) int
 	}
 
 	ComparisonReference struct {
-		Metric       func(childComplexity int) int
-		Municipality func(childComplexity int) int
-		Observation  func(childComplexity int) int
-		Scope        func(childComplexity int) int
-		Source       func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		Value        func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		Municipality      func(childComplexity int) int
+		Observation       func(childComplexity int) int
+		Scope             func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		Value             func(childComplexity int) int
 	}
 
 	ComparisonRow struct {
@@ -203,6 +206,7 @@ type ComplexityRoot struct {
 		LicenseURL               func(childComplexity int) int
 		Publisher                func(childComplexity int) int
 		Sources                  func(childComplexity int) int
+		SuppressBelow            func(childComplexity int) int
 		Title                    func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 		Version                  func(childComplexity int) int
@@ -246,6 +250,7 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		KoladaID       func(childComplexity int) int
 		Name           func(childComplexity int) int
+		PaidFor        func(childComplexity int) int
 		RelatedMetrics func(childComplexity int) int
 		ServiceArea    func(childComplexity int) int
 		Source         func(childComplexity int) int
@@ -301,24 +306,26 @@ type ComplexityRoot struct {
 	}
 
 	Observation struct {
-		ID           func(childComplexity int) int
-		Illustrative func(childComplexity int) int
-		Metric       func(childComplexity int) int
-		Municipality func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Period       func(childComplexity int) int
-		PeriodEnd    func(childComplexity int) int
-		PeriodStart  func(childComplexity int) int
-		Provider     func(childComplexity int) int
-		Revisions    func(childComplexity int) int
-		SampleSize   func(childComplexity int) int
-		Source       func(childComplexity int) int
-		Status       func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Value        func(childComplexity int) int
-		ValueMen     func(childComplexity int) int
-		ValueWomen   func(childComplexity int) int
+		GenderSuppressionReason func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Illustrative            func(childComplexity int) int
+		Metric                  func(childComplexity int) int
+		Municipality            func(childComplexity int) int
+		Note                    func(childComplexity int) int
+		Period                  func(childComplexity int) int
+		PeriodEnd               func(childComplexity int) int
+		PeriodStart             func(childComplexity int) int
+		Provider                func(childComplexity int) int
+		Revisions               func(childComplexity int) int
+		SampleSize              func(childComplexity int) int
+		Source                  func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Suppressed              func(childComplexity int) int
+		SuppressionReason       func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Value                   func(childComplexity int) int
+		ValueMen                func(childComplexity int) int
+		ValueWomen              func(childComplexity int) int
 	}
 
 	ObservationConnection struct {
@@ -334,19 +341,20 @@ type ComplexityRoot struct {
 	}
 
 	ObservationRevision struct {
-		Deleted    func(childComplexity int) int
-		Note       func(childComplexity int) int
-		Reason     func(childComplexity int) int
-		ReplacedAt func(childComplexity int) int
-		ReplacedBy func(childComplexity int) int
-		SampleSize func(childComplexity int) int
-		Source     func(childComplexity int) int
-		Status     func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		Value      func(childComplexity int) int
-		ValueMen   func(childComplexity int) int
-		ValueWomen func(childComplexity int) int
+		Deleted           func(childComplexity int) int
+		Note              func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		ReplacedAt        func(childComplexity int) int
+		ReplacedBy        func(childComplexity int) int
+		SampleSize        func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		ValidFrom         func(childComplexity int) int
+		Value             func(childComplexity int) int
+		ValueMen          func(childComplexity int) int
+		ValueWomen        func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -354,6 +362,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PaidQuantity struct {
+		CountedBy func(childComplexity int) int
+		PaidWhen  func(childComplexity int) int
+		Unit      func(childComplexity int) int
 	}
 
 	PriceItem struct {
@@ -518,6 +532,7 @@ type DatasetResolver interface {
 	Version(ctx context.Context, obj *store.DatasetInfo) (string, error)
 
 	ContainsIllustrativeData(ctx context.Context, obj *store.DatasetInfo) (bool, error)
+
 	Sources(ctx context.Context, obj *store.DatasetInfo) ([]*store.Source, error)
 }
 type MetricResolver interface {
@@ -549,6 +564,9 @@ type MutationResolver interface {
 }
 type ObservationResolver interface {
 	Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error)
+}
+type PaidQuantityResolver interface {
+	CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error)
 }
 type PriceListResolver interface {
 	Scheme(ctx context.Context, obj *store.PriceList) (*store.Scheme, error)
@@ -1017,6 +1035,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComparisonCell.Suppressed(childComplexity), true
+	case "ComparisonCell.suppressionReason":
+		if e.ComplexityRoot.ComparisonCell.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparisonCell.SuppressionReason(childComplexity), true
 	case "ComparisonCell.value":
 		if e.ComplexityRoot.ComparisonCell.Value == nil {
 			break
@@ -1072,6 +1096,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComparisonReference.Suppressed(childComplexity), true
+	case "ComparisonReference.suppressionReason":
+		if e.ComplexityRoot.ComparisonReference.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparisonReference.SuppressionReason(childComplexity), true
 	case "ComparisonReference.value":
 		if e.ComplexityRoot.ComparisonReference.Value == nil {
 			break
@@ -1262,6 +1292,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Sources(childComplexity), true
+	case "Dataset.suppressBelow":
+		if e.ComplexityRoot.Dataset.SuppressBelow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.SuppressBelow(childComplexity), true
 	case "Dataset.title":
 		if e.ComplexityRoot.Dataset.Title == nil {
 			break
@@ -1418,6 +1454,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.paidFor":
+		if e.ComplexityRoot.Metric.PaidFor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.PaidFor(childComplexity), true
 	case "Metric.relatedMetrics":
 		if e.ComplexityRoot.Metric.RelatedMetrics == nil {
 			break
@@ -1669,6 +1711,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateProvider(childComplexity, args["input"].(model.UpdateProviderInput)), true
 
+	case "Observation.genderSuppressionReason":
+		if e.ComplexityRoot.Observation.GenderSuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observation.GenderSuppressionReason(childComplexity), true
 	case "Observation.id":
 		if e.ComplexityRoot.Observation.ID == nil {
 			break
@@ -1753,6 +1801,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Observation.Suppressed(childComplexity), true
+	case "Observation.suppressionReason":
+		if e.ComplexityRoot.Observation.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observation.SuppressionReason(childComplexity), true
 	case "Observation.updatedAt":
 		if e.ComplexityRoot.Observation.UpdatedAt == nil {
 			break
@@ -1870,6 +1924,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObservationRevision.Suppressed(childComplexity), true
+	case "ObservationRevision.suppressionReason":
+		if e.ComplexityRoot.ObservationRevision.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.SuppressionReason(childComplexity), true
 	case "ObservationRevision.validFrom":
 		if e.ComplexityRoot.ObservationRevision.ValidFrom == nil {
 			break
@@ -1919,6 +1979,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PaidQuantity.countedBy":
+		if e.ComplexityRoot.PaidQuantity.CountedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.CountedBy(childComplexity), true
+	case "PaidQuantity.paidWhen":
+		if e.ComplexityRoot.PaidQuantity.PaidWhen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.PaidWhen(childComplexity), true
+	case "PaidQuantity.unit":
+		if e.ComplexityRoot.PaidQuantity.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.Unit(childComplexity), true
 
 	case "PriceItem.amount":
 		if e.ComplexityRoot.PriceItem.Amount == nil {
@@ -2833,6 +2912,11 @@ type Dataset {
   updatedAt: DateTime!
   "True when some figures are invented for demonstration (illustrative); each such figure's source says so."
   containsIllustrativeData: Boolean!
+  """
+  The threshold of disclosure control: a figure based on fewer individuals than this is withheld, and so
+  are enough others that none can be worked out from those published (see ` + "`" + `SuppressionReason` + "`" + `).
+  """
+  suppressBelow: Int!
   "Every source the data comes from."
   sources: [Source!]!
 }
@@ -3270,6 +3354,13 @@ type Metric implements Node {
   """
   formula: MetricFormula
   """
+  For money paid under the scheme's price lists (such as payments to a provider): which metric counts what
+  each kind of price is paid for. A payment under public prices gives those counts back (51 300 kr at
+  850 kr a week and 3 500 kr a pass leaves only one number of passes), so a payment is withheld whenever
+  a figure it is paid for is. Empty for other metrics.
+  """
+  paidFor: [PaidQuantity!]!
+  """
   True when the metric is computed from two others (see ` + "`" + `formula` + "`" + `) when asked for. Its figures appear
   in comparisons, time series and ` + "`" + `node` + "`" + `, but not in the ` + "`" + `observations` + "`" + ` list, which holds only
   published figures.
@@ -3277,6 +3368,16 @@ type Metric implements Node {
   derived: Boolean!
   "Where the metric's definition comes from."
   source: Source!
+}
+
+"What prices of one unit and trigger are paid for, and the metric that counts it."
+type PaidQuantity {
+  "What the price is paid per."
+  unit: PriceUnit!
+  "When it is paid."
+  paidWhen: PaymentTrigger!
+  "The metric whose figures count it, for the same provider and period, for example passed courses."
+  countedBy: Metric!
 }
 
 """
@@ -3309,6 +3410,25 @@ type MetricSeries {
   countryReference: [Observation!]!
 }
 
+"""
+Why a figure is withheld. Figures based on fewer than ` + "`" + `dataset.suppressBelow` + "`" + ` individuals are withheld, as
+in official Swedish statistics; and since a reader could otherwise subtract to get them back (the
+municipality's figure minus its other providers', a year minus its other term, a total minus the men's,
+a payment under the public prices solved for the passes it pays), enough other figures are withheld too
+that none can be worked out (complementary suppression), the smallest first.
+"""
+enum SuppressionReason {
+  "Based on fewer individuals than the threshold."
+  TOO_FEW_INDIVIDUALS
+  """
+  Safe in itself, but withheld so that a figure based on too few individuals cannot be worked out from it
+  and the figures it adds up with.
+  """
+  PROTECTS_OTHER_FIGURE
+  "The number of individuals (or of women and men) is not known, so the figure cannot be judged safe to show."
+  SIZE_UNKNOWN
+}
+
 "The status of a published figure."
 enum ObservationStatus {
   "Final: the figure will not change unless corrected."
@@ -3321,8 +3441,9 @@ enum ObservationStatus {
 
 """
 One published figure (observation): a metric's value for one provider or one whole municipality in one
-period, with the number of individuals it is based on. A figure based on fewer than 10 individuals is
-suppressed: its values are null and ` + "`" + `suppressed` + "`" + ` is true, as in official Swedish statistics.
+period, with the number of individuals it is based on. A figure based on fewer than 10 individuals
+(` + "`" + `dataset.suppressBelow` + "`" + `) is suppressed: its values are null and ` + "`" + `suppressed` + "`" + ` is true, as in official
+Swedish statistics, and so are enough other figures that it cannot be worked out from those shown.
 """
 type Observation implements Node {
   "The figure's global ID: metric, provider or municipality code, and period, for example ` + "`" + `Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2018` + "`" + `."
@@ -3347,8 +3468,12 @@ type Observation implements Node {
   valueMen: Float
   "How many individuals (or course enrolments) the value is based on, when known."
   sampleSize: Int
-  "True when the value is withheld because it is based on too few individuals to publish safely."
+  "True when the value is withheld, because it is based on too few individuals or to protect a figure that is (see ` + "`" + `suppressionReason` + "`" + `)."
   suppressed: Boolean!
+  "Why the value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
+  "Why the values for women and men are withheld while the value is shown, or with it; null when they are shown or were not reported."
+  genderSuppressionReason: SuppressionReason
   "Whether the figure is final, preliminary or revised."
   status: ObservationStatus!
   "A remark on the figure, for example what period it really covers."
@@ -3373,8 +3498,10 @@ type ObservationRevision {
   valueMen: Float
   "How many individuals it was based on, when known and not suppressed."
   sampleSize: Int
-  "True when the former value is withheld because it was based on too few individuals."
+  "True when the former value is withheld: it was based on too few individuals, or the figure is withheld now."
   suppressed: Boolean!
+  "Why the former value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   "Its status."
   status: ObservationStatus!
   "Its remark."
@@ -3628,8 +3755,10 @@ type ComparisonCell {
   valueMen: Float
   "How many individuals the value is based on, when known."
   sampleSize: Int
-  "True when the value is withheld because it is based on too few individuals."
+  "True when the value is withheld, because it is based on too few individuals or to protect a figure that is."
   suppressed: Boolean!
+  "Why the value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   """
   The provider's place among the providers with a value, 1 being best by the metric's direction.
   Equal values share a rank (1, 2, 2, 4). Null when the cell is suppressed or missing, or the metric
@@ -3684,8 +3813,10 @@ type ComparisonReference {
   municipality: Municipality!
   "The figure, or null when suppressed."
   value: Float
-  "True when the figure is withheld because it is based on too few individuals."
+  "True when the figure is withheld, because it is based on too few individuals or to protect a figure that is."
   suppressed: Boolean!
+  "Why the figure is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   "The figure behind the reference."
   observation: Observation!
   "Where the figure comes from, for example Kolada."
@@ -4185,6 +4316,8 @@ func (ec *executionContext) childFields_ComparisonCell(ctx context.Context, fiel
 		return ec.fieldContext_ComparisonCell_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ComparisonCell_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ComparisonCell_suppressionReason(ctx, field)
 	case "rank":
 		return ec.fieldContext_ComparisonCell_rank(ctx, field)
 	case "rankOf":
@@ -4207,6 +4340,8 @@ func (ec *executionContext) childFields_ComparisonReference(ctx context.Context,
 		return ec.fieldContext_ComparisonReference_value(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ComparisonReference_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ComparisonReference_suppressionReason(ctx, field)
 	case "observation":
 		return ec.fieldContext_ComparisonReference_observation(ctx, field)
 	case "source":
@@ -4299,6 +4434,8 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_updatedAt(ctx, field)
 	case "containsIllustrativeData":
 		return ec.fieldContext_Dataset_containsIllustrativeData(ctx, field)
+	case "suppressBelow":
+		return ec.fieldContext_Dataset_suppressBelow(ctx, field)
 	case "sources":
 		return ec.fieldContext_Dataset_sources(ctx, field)
 	}
@@ -4385,6 +4522,8 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_relatedMetrics(ctx, field)
 	case "formula":
 		return ec.fieldContext_Metric_formula(ctx, field)
+	case "paidFor":
+		return ec.fieldContext_Metric_paidFor(ctx, field)
 	case "derived":
 		return ec.fieldContext_Metric_derived(ctx, field)
 	case "source":
@@ -4493,6 +4632,10 @@ func (ec *executionContext) childFields_Observation(ctx context.Context, field g
 		return ec.fieldContext_Observation_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_Observation_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_Observation_suppressionReason(ctx, field)
+	case "genderSuppressionReason":
+		return ec.fieldContext_Observation_genderSuppressionReason(ctx, field)
 	case "status":
 		return ec.fieldContext_Observation_status(ctx, field)
 	case "note":
@@ -4545,6 +4688,8 @@ func (ec *executionContext) childFields_ObservationRevision(ctx context.Context,
 		return ec.fieldContext_ObservationRevision_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ObservationRevision_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ObservationRevision_suppressionReason(ctx, field)
 	case "status":
 		return ec.fieldContext_ObservationRevision_status(ctx, field)
 	case "note":
@@ -4577,6 +4722,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PaidQuantity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_PaidQuantity_unit(ctx, field)
+	case "paidWhen":
+		return ec.fieldContext_PaidQuantity_paidWhen(ctx, field)
+	case "countedBy":
+		return ec.fieldContext_PaidQuantity_countedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaidQuantity", field.Name)
 }
 
 func (ec *executionContext) childFields_PriceItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7240,6 +7397,29 @@ func (ec *executionContext) fieldContext_ComparisonCell_suppressed(_ context.Con
 	return graphql.NewScalarFieldContext("ComparisonCell", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ComparisonCell_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonCell_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonCell_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparisonCell", field, false, false, "SuppressionReason")
+}
+
 func (ec *executionContext) _ComparisonCell_rank(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonCell) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7440,6 +7620,29 @@ func (ec *executionContext) _ComparisonReference_suppressed(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ComparisonReference_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ComparisonReference", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ComparisonReference_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonReference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonReference_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonReference_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparisonReference", field, true, false, "SuppressionReason")
 }
 
 func (ec *executionContext) _ComparisonReference_observation(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonReference) (ret graphql.Marshaler) {
@@ -8323,6 +8526,29 @@ func (ec *executionContext) fieldContext_Dataset_containsIllustrativeData(_ cont
 	return graphql.NewScalarFieldContext("Dataset", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Dataset_suppressBelow(ctx context.Context, field graphql.CollectedField, obj *store.DatasetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_suppressBelow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressBelow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_suppressBelow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Dataset_sources(ctx context.Context, field graphql.CollectedField, obj *store.DatasetInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8965,6 +9191,38 @@ func (ec *executionContext) fieldContext_Metric_formula(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MetricFormula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Metric_paidFor(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_paidFor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidFor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.PaidQuantity) graphql.Marshaler {
+			return ec.marshalNPaidQuantity2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_paidFor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaidQuantity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10411,6 +10669,52 @@ func (ec *executionContext) fieldContext_Observation_suppressed(_ context.Contex
 	return graphql.NewScalarFieldContext("Observation", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Observation_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observation_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Observation_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observation", field, false, false, "SuppressionReason")
+}
+
+func (ec *executionContext) _Observation_genderSuppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observation_genderSuppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GenderSuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Observation_genderSuppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observation", field, false, false, "SuppressionReason")
+}
+
 func (ec *executionContext) _Observation_status(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10879,6 +11183,29 @@ func (ec *executionContext) fieldContext_ObservationRevision_suppressed(_ contex
 	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ObservationRevision_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "SuppressionReason")
+}
+
 func (ec *executionContext) _ObservationRevision_status(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11162,6 +11489,84 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaidQuantity_unit(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PriceUnit) graphql.Marshaler {
+			return ec.marshalNPriceUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaidQuantity", field, false, false, "PriceUnit")
+}
+
+func (ec *executionContext) _PaidQuantity_paidWhen(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_paidWhen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidWhen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PaymentTrigger) graphql.Marshaler {
+			return ec.marshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_paidWhen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaidQuantity", field, false, false, "PaymentTrigger")
+}
+
+func (ec *executionContext) _PaidQuantity_countedBy(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_countedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaidQuantity().CountedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_countedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaidQuantity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PriceItem_label(ctx context.Context, field graphql.CollectedField, obj *store.PriceItem) (ret graphql.Marshaler) {
@@ -16501,6 +16906,11 @@ func (ec *executionContext) _ComparisonCell(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "suppressionReason":
+			out.Values[i] = ec._ComparisonCell_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "rank":
 			out.Values[i] = ec._ComparisonCell_rank(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16567,6 +16977,11 @@ func (ec *executionContext) _ComparisonReference(ctx context.Context, sel ast.Se
 		case "suppressed":
 			out.Values[i] = ec._ComparisonReference_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressionReason":
+			out.Values[i] = ec._ComparisonReference_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "observation":
@@ -16855,6 +17270,11 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dataset_containsIllustrativeData(ctx, field, obj)
 				})
+		case "suppressBelow":
+			out.Values[i] = ec._Dataset_suppressBelow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17149,6 +17569,11 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 		case "formula":
 			out.Values[i] = ec._Metric_formula(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidFor":
+			out.Values[i] = ec._Metric_paidFor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "derived":
@@ -17596,6 +18021,16 @@ func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "suppressionReason":
+			out.Values[i] = ec._Observation_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "genderSuppressionReason":
+			out.Values[i] = ec._Observation_genderSuppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Observation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17767,6 +18202,11 @@ func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "suppressionReason":
+			out.Values[i] = ec._ObservationRevision_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._ObservationRevision_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17855,6 +18295,50 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paidQuantityImplementors = []string{"PaidQuantity"}
+
+func (ec *executionContext) _PaidQuantity(ctx context.Context, sel ast.SelectionSet, obj *store.PaidQuantity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paidQuantityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaidQuantity")
+		case "unit":
+			out.Values[i] = ec._PaidQuantity_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidWhen":
+			out.Values[i] = ec._PaidQuantity_paidWhen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaidQuantity_countedBy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20123,6 +20607,26 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋjamforelseᚋapiᚋs
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPaidQuantity2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantity(ctx context.Context, sel ast.SelectionSet, v store.PaidQuantity) graphql.Marshaler {
+	return ec._PaidQuantity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPaidQuantity2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []store.PaidQuantity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaidQuantity2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger(ctx context.Context, v any) (store.PaymentTrigger, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger[tmp]
@@ -21128,6 +21632,38 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	res := graphql.MarshalString(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx context.Context, v any) (*store.SuppressionReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason[*v])
+	return res
+}
+
+var (
+	unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason = map[string]store.SuppressionReason{
+		"TOO_FEW_INDIVIDUALS":   store.TooFewIndividuals,
+		"PROTECTS_OTHER_FIGURE": store.ProtectsOtherFigure,
+		"SIZE_UNKNOWN":          store.SizeUnknown,
+	}
+	marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason = map[store.SuppressionReason]string{
+		store.TooFewIndividuals:   "TOO_FEW_INDIVIDUALS",
+		store.ProtectsOtherFigure: "PROTECTS_OTHER_FIGURE",
+		store.SizeUnknown:         "SIZE_UNKNOWN",
+	}
+)
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
 	if v == nil {

@@ -249,6 +249,11 @@ func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Obser
 	return out, nil
 }
 
+// CountedBy is the resolver for the countedBy field.
+func (r *paidQuantityResolver) CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.MetricID) })
+}
+
 // Scheme is the resolver for the scheme field.
 func (r *priceListResolver) Scheme(ctx context.Context, obj *store.PriceList) (*store.Scheme, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Scheme { return c.Scheme(obj.SchemeID) })
@@ -519,6 +524,9 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
 
+// PaidQuantity returns PaidQuantityResolver implementation.
+func (r *Resolver) PaidQuantity() PaidQuantityResolver { return &paidQuantityResolver{r} }
+
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
 
@@ -550,6 +558,7 @@ type (
 	municipalityResolver            struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
+	paidQuantityResolver            struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }

@@ -99,9 +99,10 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 	l := loader{db: db, ctx: ctx, tx: tx}
 
 	var updatedAt string
-	l.each(`SELECT title, description, publisher, license, license_url, version, updated_at FROM dataset`, func(r *sql.Rows) error {
+	c.Info.SuppressBelow = DefaultSuppressBelow
+	l.each(`SELECT title, description, publisher, license, license_url, version, updated_at, suppress_below FROM dataset`, func(r *sql.Rows) error {
 		i := &c.Info
-		return r.Scan(&i.Title, &i.Description, &i.Publisher, &i.License, &i.LicenseURL, &i.Version, &updatedAt)
+		return r.Scan(&i.Title, &i.Description, &i.Publisher, &i.License, &i.LicenseURL, &i.Version, &updatedAt, &i.SuppressBelow)
 	})
 	c.Info.UpdatedAt = parseTime(updatedAt)
 

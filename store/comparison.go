@@ -40,16 +40,18 @@ type ComparisonRow struct {
 
 // ComparisonCell is one provider's figure for one metric, with its rank among the providers.
 type ComparisonCell struct {
-	Metric       *Metric
-	Observation  *Observation
-	Value        *float64
-	ValueWomen   *float64
-	ValueMen     *float64
-	SampleSize   *int
-	Suppressed   bool
-	Rank         *int
-	RankOf       *int
-	Illustrative bool
+	Metric      *Metric
+	Observation *Observation
+	Value       *float64
+	ValueWomen  *float64
+	ValueMen    *float64
+	SampleSize  *int
+	Suppressed  bool
+	// SuppressionReason says why a suppressed cell is withheld.
+	SuppressionReason *SuppressionReason
+	Rank              *int
+	RankOf            *int
+	Illustrative      bool
 }
 
 // ComparisonSummary summarises one metric over a group of providers: one operating form, or all
@@ -82,6 +84,11 @@ func (r *ComparisonReference) Value() *float64 { return r.Observation.Value }
 
 // Suppressed reports whether the reference figure is withheld.
 func (r *ComparisonReference) Suppressed() bool { return r.Observation.Suppressed }
+
+// SuppressionReason says why the reference figure is withheld.
+func (r *ComparisonReference) SuppressionReason() *SuppressionReason {
+	return r.Observation.SuppressionReason
+}
 
 // Comparison builds the comparison of args. It runs one SQL statement, whatever the number of
 // providers: every figure it needs is read at once and the rows are assembled from the catalog.
@@ -199,6 +206,7 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 			if o := c.figure(m, subjects[p.ID]); o != nil {
 				cell.Observation, cell.Value, cell.ValueWomen, cell.ValueMen = o, o.Value, o.ValueWomen, o.ValueMen
 				cell.SampleSize, cell.Suppressed, cell.Illustrative = o.SampleSize, o.Suppressed, c.Illustrative(o.SourceID)
+				cell.SuppressionReason = o.SuppressionReason
 			}
 			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || cell.Illustrative
 			row.Cells = append(row.Cells, cell)

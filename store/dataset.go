@@ -38,10 +38,16 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		}
 		w := writer{ctx: ctx, tx: tx}
 		info := ds.Info
-		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at)
-			VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)
-			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4, license_url = ?5`,
-			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp)
+		// The threshold stays as the data has it unless the writer was given one.
+		var threshold *int
+		if db.suppressBelow > 0 {
+			threshold = &db.suppressBelow
+		}
+		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at, suppress_below)
+			VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6, coalesce(?7, ?8))
+			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4, license_url = ?5,
+				suppress_below = coalesce(?7, suppress_below)`,
+			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp, threshold, DefaultSuppressBelow)
 		for _, s := range ds.Sources {
 			w.exec(`INSERT INTO sources (id, title, publisher, author, url, published_on, published_on_precision, illustrative, description)
 				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,

@@ -91,3 +91,12 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// deref is what p points at, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

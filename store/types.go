@@ -18,6 +18,8 @@ type DatasetInfo struct {
 	// Version and UpdatedAt move with every write; they are not part of the seed files.
 	Version   int64     `json:"-"`
 	UpdatedAt time.Time `json:"-"`
+	// SuppressBelow is the threshold the writer decided every figure's suppression with.
+	SuppressBelow int `json:"-"`
 }
 
 // DatePrecision says how precisely a date is known.
@@ -232,6 +234,17 @@ type Metric struct {
 	RelatedIDs []string `json:"related,omitempty"`
 	// Formula makes the metric derived: computed from two others when asked for, never stored.
 	Formula *Formula `json:"formula,omitempty"`
+	// PaidFor makes the metric money paid under the scheme's price lists: what each kind of price is paid
+	// for, and which metric counts it. The payment reveals those counts, so it is withheld with them.
+	PaidFor []PaidQuantity `json:"paidFor,omitempty"`
+}
+
+// PaidQuantity says which metric counts what the prices of one unit and trigger are paid for, such as
+// passed courses for a price per course paid on a pass.
+type PaidQuantity struct {
+	Unit     PriceUnit      `json:"unit"`
+	PaidWhen PaymentTrigger `json:"paidWhen"`
+	MetricID string         `json:"metric"`
 }
 
 // Formula defines a derived metric as Numerator / Denominator × Factor, for the same subject and period.
@@ -272,7 +285,11 @@ type Observation struct {
 	Note             *string           `json:"note,omitempty"`
 	SourceID         string            `json:"source"`
 	Suppressed       bool              `json:"-"`
-	UpdatedAt        time.Time         `json:"-"`
+	// SuppressionReason says why the figure is withheld, and GenderSuppressionReason why its values for
+	// women and men are while the figure is shown; nil when shown.
+	SuppressionReason       *SuppressionReason `json:"-"`
+	GenderSuppressionReason *SuppressionReason `json:"-"`
+	UpdatedAt               time.Time          `json:"-"`
 	// Derived marks a figure computed from others for a derived metric; it is not stored and has no ID
 	// that node() can find.
 	Derived bool `json:"-"`
