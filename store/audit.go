@@ -619,4 +619,6 @@ func sameSummary(a, b Summary) bool {
 }
 
 // compareRecoveries orders a report's recoveries for reading.
-func compareRecoveries(a, b Recovery) int { return cmp.Or(cmp.Compare(a.What, b.What), cmp.Compare(a.How, b.How)) }
+func compareRecoveries(a, b Recovery) int {
+	return cmp.Or(cmp.Compare(a.What, b.What), cmp.Compare(a.How, b.How))
+}
