@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 
 	"github.com/jamforelse/api/store"
@@ -24,7 +25,7 @@ const (
 
 const generatedSource = "Source:generated-national"
 
-// extraMetrics bring the data set to 25 metrics.
+// extraMetrics bring the data set to 27 metrics.
 var extraMetrics = []*store.Metric{
 	{ID: "Metric:basic-satisfaction", Name: "Nöjdhet, grundläggande vuxenutbildning", ServiceAreaID: "ServiceArea:grundlaggande-vuxenutbildning"},
 	{ID: "Metric:upper-secondary-satisfaction", Name: "Nöjdhet, gymnasial vuxenutbildning", ServiceAreaID: "ServiceArea:gymnasial-vuxenutbildning"},
@@ -99,8 +100,14 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	}
 	observations := func(yield func(*store.Observation, error) bool) {
 		values := rand.New(rand.NewPCG(2026, 12))
+		type place struct{ code, period string }
 		for _, area := range areas {
 			for _, metric := range stored[area] {
+				// Each municipality's own figure, the reference line beside its providers, is theirs
+				// together, as a municipality's figure is: its size their sizes' sum, its value their mean
+				// weighted by size. That is what lets a reader subtract, and what disclosure control is for.
+				type sum struct{ n, weighted float64 }
+				sums := map[place]sum{}
 				for _, p := range providers {
 					if p.areas[0] != area && (len(p.areas) < 2 || p.areas[1] != area) {
 						continue
@@ -113,13 +120,18 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 						if !yield(o, nil) {
 							return
 						}
+						s := sums[place{p.code, period}]
+						sums[place{p.code, period}] = sum{s.n + float64(n), s.weighted + v*float64(n)}
 					}
 				}
-				// Each municipality's own figure, the reference line beside its providers.
 				for _, code := range codes {
 					for _, period := range periods {
-						n := 100 + values.IntN(5000)
-						v := float64(values.IntN(1000)) / 10
+						s := sums[place{code, period}]
+						if s.n == 0 { // no providers in this area: the municipality's figure stands alone
+							s = sum{float64(100 + values.IntN(5000)), 0}
+							s.weighted = s.n * float64(values.IntN(1000)) / 10
+						}
+						n, v := int(s.n), math.Round(s.weighted/s.n*10)/10
 						o := &store.Observation{MetricID: metric, MunicipalityCode: code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {

@@ -202,6 +202,17 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 		}
 		return nil
 	})
+	l.each(`SELECT metric_id, unit, paid_when, counted_by FROM metric_paid_for ORDER BY metric_id, position`, func(r *sql.Rows) error {
+		var id string
+		var q PaidQuantity
+		if err := r.Scan(&id, &q.Unit, &q.PaidWhen, &q.MetricID); err != nil {
+			return err
+		}
+		if m := metrics[id]; m != nil {
+			m.PaidFor = append(m.PaidFor, q)
+		}
+		return nil
+	})
 	l.each(`SELECT id, name, current_name, kind, organisation_number, municipality_code, source_id
 		FROM agencies ORDER BY position`, func(r *sql.Rows) error {
 		a := new(Agency)

@@ -29,7 +29,7 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		}
 		for _, table := range []string{
 			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
-			"agencies", "observations", "metric_relations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
+			"agencies", "observations", "metric_relations", "metric_paid_for", "metrics", "authorisations", "price_items", "price_lists", "schemes",
 			"providers", "service_areas", "municipalities", "sources",
 		} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
@@ -96,6 +96,10 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			}
 			for j, related := range m.RelatedIDs {
 				w.exec(`INSERT INTO metric_relations (metric_id, related_id, position) VALUES (?1, ?2, ?3)`, m.ID, related, j)
+			}
+			for j, q := range m.PaidFor {
+				w.exec(`INSERT INTO metric_paid_for (metric_id, position, unit, paid_when, counted_by) VALUES (?1, ?2, ?3, ?4, ?5)`,
+					m.ID, j, q.Unit, q.PaidWhen, q.MetricID)
 			}
 		}
 		if w.err == nil {

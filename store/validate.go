@@ -114,9 +114,23 @@ func (ds *Dataset) Validate() error {
 			derived[m.ID] = true
 		}
 	}
+	areas := map[string]string{}
+	paid := map[string]bool{}
+	for _, m := range ds.Metrics {
+		areas[m.ID] = m.ServiceAreaID
+		paid[m.ID] = len(m.PaidFor) > 0
+	}
 	for _, m := range ds.Metrics {
 		if f := m.Formula; f != nil && (derived[f.NumeratorID] || derived[f.DenominatorID]) {
 			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+		}
+		for _, q := range m.PaidFor {
+			v.enum(m.ID+" paidFor", "unit", string(q.Unit), "PER_PARTICIPANT", "PER_COURSE", "PER_CREDIT", "PER_WEEK", "PER_MONTH", "PER_HOUR")
+			v.enum(m.ID+" paidFor", "paidWhen", string(q.PaidWhen), "ON_START", "MONTHLY", "ON_COMPLETION", "ON_PASS", "ON_TRANSITION")
+			v.ref(m.ID, "paidFor metric", q.MetricID)
+			if derived[q.MetricID] || paid[q.MetricID] || areas[q.MetricID] != m.ServiceAreaID {
+				v.add("%s: what it is paid for must be counted by a stored metric of the same service area that is not money itself, not %s", m.ID, q.MetricID)
+			}
 		}
 	}
 	observed := map[string]bool{}
