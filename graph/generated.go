@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Agency() AgencyResolver
 	AssociationMember() AssociationMemberResolver
 	Authorisation() AuthorisationResolver
+	AuthorisationEvent() AuthorisationEventResolver
 	AuthorisationScheme() AuthorisationSchemeResolver
 	CoordinationAssociation() CoordinationAssociationResolver
 	Dataset() DatasetResolver
@@ -94,6 +95,7 @@ type ComplexityRoot struct {
 	}
 
 	Authorisation struct {
+		Events       func(childComplexity int) int
 		GrantedOn    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Illustrative func(childComplexity int) int
@@ -102,8 +104,18 @@ type ComplexityRoot struct {
 		Scheme       func(childComplexity int) int
 		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
+		StatusOn     func(childComplexity int, date store.Date) int
 		UpdatedAt    func(childComplexity int) int
 		ValidUntil   func(childComplexity int) int
+	}
+
+	AuthorisationEvent struct {
+		Date       func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		ValidUntil func(childComplexity int) int
 	}
 
 	AuthorisationPayload struct {
@@ -295,14 +307,16 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateProvider      func(childComplexity int, input model.CreateProviderInput) int
-		DeleteObservations  func(childComplexity int, input model.DeleteObservationsInput) int
-		GrantAuthorisation  func(childComplexity int, input model.GrantAuthorisationInput) int
-		ImportObservations  func(childComplexity int, input model.ImportObservationsInput) int
-		PublishPriceList    func(childComplexity int, input model.PublishPriceListInput) int
-		RenewAuthorisation  func(childComplexity int, input model.RenewAuthorisationInput) int
-		RevokeAuthorisation func(childComplexity int, input model.RevokeAuthorisationInput) int
-		UpdateProvider      func(childComplexity int, input model.UpdateProviderInput) int
+		CreateProvider         func(childComplexity int, input model.CreateProviderInput) int
+		DeleteObservations     func(childComplexity int, input model.DeleteObservationsInput) int
+		GrantAuthorisation     func(childComplexity int, input model.GrantAuthorisationInput) int
+		ImportObservations     func(childComplexity int, input model.ImportObservationsInput) int
+		PublishPriceList       func(childComplexity int, input model.PublishPriceListInput) int
+		ReinstateAuthorisation func(childComplexity int, input model.ReinstateAuthorisationInput) int
+		RenewAuthorisation     func(childComplexity int, input model.RenewAuthorisationInput) int
+		RevokeAuthorisation    func(childComplexity int, input model.RevokeAuthorisationInput) int
+		SuspendAuthorisation   func(childComplexity int, input model.SuspendAuthorisationInput) int
+		UpdateProvider         func(childComplexity int, input model.UpdateProviderInput) int
 	}
 
 	Observation struct {
@@ -510,9 +524,17 @@ type AssociationMemberResolver interface {
 type AuthorisationResolver interface {
 	Provider(ctx context.Context, obj *store.Authorisation) (*store.Provider, error)
 	Scheme(ctx context.Context, obj *store.Authorisation) (*store.Scheme, error)
+	Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error)
+	StatusOn(ctx context.Context, obj *store.Authorisation, date store.Date) (store.AuthorisationStatus, error)
+	GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error)
+	ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error)
+	Reason(ctx context.Context, obj *store.Authorisation) (*string, error)
 
 	Source(ctx context.Context, obj *store.Authorisation) (*store.Source, error)
 	Illustrative(ctx context.Context, obj *store.Authorisation) (bool, error)
+}
+type AuthorisationEventResolver interface {
+	Source(ctx context.Context, obj *store.AuthorisationEvent) (*store.Source, error)
 }
 type AuthorisationSchemeResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Scheme) (*store.ServiceArea, error)
@@ -559,6 +581,8 @@ type MutationResolver interface {
 	UpdateProvider(ctx context.Context, input model.UpdateProviderInput) (*model.ProviderPayload, error)
 	GrantAuthorisation(ctx context.Context, input model.GrantAuthorisationInput) (*model.AuthorisationPayload, error)
 	RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error)
+	SuspendAuthorisation(ctx context.Context, input model.SuspendAuthorisationInput) (*model.AuthorisationPayload, error)
+	ReinstateAuthorisation(ctx context.Context, input model.ReinstateAuthorisationInput) (*model.AuthorisationPayload, error)
 	RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error)
 	PublishPriceList(ctx context.Context, input model.PublishPriceListInput) (*model.PriceListPayload, error)
 }
@@ -773,6 +797,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditLogEdge.Node(childComplexity), true
 
+	case "Authorisation.history":
+		if e.ComplexityRoot.Authorisation.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Authorisation.Events(childComplexity), true
 	case "Authorisation.grantedOn":
 		if e.ComplexityRoot.Authorisation.GrantedOn == nil {
 			break
@@ -821,6 +851,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.Status(childComplexity), true
+	case "Authorisation.statusOn":
+		if e.ComplexityRoot.Authorisation.StatusOn == nil {
+			break
+		}
+
+		args, err := ec.field_Authorisation_statusOn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Authorisation.StatusOn(childComplexity, args["date"].(store.Date)), true
 	case "Authorisation.updatedAt":
 		if e.ComplexityRoot.Authorisation.UpdatedAt == nil {
 			break
@@ -833,6 +874,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.ValidUntil(childComplexity), true
+
+	case "AuthorisationEvent.date":
+		if e.ComplexityRoot.AuthorisationEvent.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Date(childComplexity), true
+	case "AuthorisationEvent.kind":
+		if e.ComplexityRoot.AuthorisationEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Kind(childComplexity), true
+	case "AuthorisationEvent.reason":
+		if e.ComplexityRoot.AuthorisationEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Reason(childComplexity), true
+	case "AuthorisationEvent.recordedAt":
+		if e.ComplexityRoot.AuthorisationEvent.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.RecordedAt(childComplexity), true
+	case "AuthorisationEvent.source":
+		if e.ComplexityRoot.AuthorisationEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Source(childComplexity), true
+	case "AuthorisationEvent.validUntil":
+		if e.ComplexityRoot.AuthorisationEvent.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.ValidUntil(childComplexity), true
 
 	case "AuthorisationPayload.authorisation":
 		if e.ComplexityRoot.AuthorisationPayload.Authorisation == nil {
@@ -1677,6 +1755,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishPriceList(childComplexity, args["input"].(model.PublishPriceListInput)), true
+	case "Mutation.reinstateAuthorisation":
+		if e.ComplexityRoot.Mutation.ReinstateAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reinstateAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReinstateAuthorisation(childComplexity, args["input"].(model.ReinstateAuthorisationInput)), true
 	case "Mutation.renewAuthorisation":
 		if e.ComplexityRoot.Mutation.RenewAuthorisation == nil {
 			break
@@ -1699,6 +1788,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAuthorisation(childComplexity, args["input"].(model.RevokeAuthorisationInput)), true
+	case "Mutation.suspendAuthorisation":
+		if e.ComplexityRoot.Mutation.SuspendAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendAuthorisation(childComplexity, args["input"].(model.SuspendAuthorisationInput)), true
 	case "Mutation.updateProvider":
 		if e.ComplexityRoot.Mutation.UpdateProvider == nil {
 			break
@@ -2596,8 +2696,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProviderFilter", ec.unmarshalInputProviderFilter),
 			graphql.NewInputUnmarshaler("ProviderOrder", ec.unmarshalInputProviderOrder),
 			graphql.NewInputUnmarshaler("PublishPriceListInput", ec.unmarshalInputPublishPriceListInput),
+			graphql.NewInputUnmarshaler("ReinstateAuthorisationInput", ec.unmarshalInputReinstateAuthorisationInput),
 			graphql.NewInputUnmarshaler("RenewAuthorisationInput", ec.unmarshalInputRenewAuthorisationInput),
 			graphql.NewInputUnmarshaler("RevokeAuthorisationInput", ec.unmarshalInputRevokeAuthorisationInput),
+			graphql.NewInputUnmarshaler("SuspendAuthorisationInput", ec.unmarshalInputSuspendAuthorisationInput),
 			graphql.NewInputUnmarshaler("UpdateProviderInput", ec.unmarshalInputUpdateProviderInput),
 		)
 	}
@@ -3070,7 +3172,7 @@ input ProviderFilter {
   operatingForms: [OperatingForm!]
   "Only providers in this municipality (four-digit code)."
   municipality: String
-  "Only providers with at least one authorisation of this status."
+  "Only providers with at least one authorisation of this status today."
   authorisationStatus: AuthorisationStatus
   "Only providers whose name contains this text (case-insensitive)."
   nameContains: String
@@ -3254,16 +3356,51 @@ enum PaymentTrigger {
   ON_TRANSITION
 }
 
-"The status of a provider's authorisation."
+"The status of a provider's authorisation on a day, as its history gives it."
 enum AuthorisationStatus {
   "In force: the provider may offer the service."
   ACTIVE
-  "Ran out at the end of its validity."
+  "Suspended for a time (tillfälligt avstängd): granted, but the provider may not offer the service until the suspension ends."
+  SUSPENDED
+  "Ran out at the end of its validity: expired from the day after ` + "`" + `validUntil` + "`" + `."
   EXPIRED
-  "Withdrawn by the municipality (återkallad)."
+  "Withdrawn by the municipality (återkallad), from the day after its last valid day."
   REVOKED
-  "Applied for and not yet decided."
+  "Not in force yet: applied for and not yet decided, or granted from a later day."
   PENDING
+}
+
+"What a decision about an authorisation did."
+enum AuthorisationEventKind {
+  "Authorised (auktoriserad), from ` + "`" + `date` + "`" + `, until ` + "`" + `validUntil` + "`" + ` or until further notice. A provider whose authorisation expired or was revoked may be granted one anew."
+  GRANTED
+  "Extended (förlängd) on ` + "`" + `date` + "`" + `, to ` + "`" + `validUntil` + "`" + ` or until further notice."
+  RENEWED
+  "Suspended (tillfälligt avstängd) from ` + "`" + `date` + "`" + `, to ` + "`" + `validUntil` + "`" + ` or until reinstated."
+  SUSPENDED
+  "In force again from ` + "`" + `date` + "`" + ` after a suspension."
+  REINSTATED
+  "Withdrawn (återkallad): ` + "`" + `date` + "`" + ` is the last valid day."
+  REVOKED
+}
+
+"""
+One decision about an authorisation, as it was taken: nothing in an authorisation's history is ever
+overwritten, and its status on any day follows from these.
+"""
+type AuthorisationEvent {
+  "What the decision did."
+  kind: AuthorisationEventKind!
+  "The day it takes effect: the first valid day of a grant, the day of a renewal, the first day of a suspension or again after one, the last valid day of a revocation."
+  date: Date!
+  "The last valid day a grant or renewal gives, or a suspension's last day; null for until further notice (or until reinstated)."
+  validUntil: Date
+  "Why it was decided."
+  reason: String
+  "Where the decision is recorded."
+  source: Source!
+  "When it was recorded in this data set."
+  recordedAt: DateTime!
 }
 
 """
@@ -3277,14 +3414,18 @@ type Authorisation implements Node {
   provider: Provider!
   "The scheme it is granted under."
   scheme: AuthorisationScheme!
-  "Its status."
+  "Its status today, as its history gives it: EXPIRED from the day after ` + "`" + `validUntil` + "`" + `."
   status: AuthorisationStatus!
-  "The date it was granted, when decided."
+  "Its status on a day, past or future, as its history gives it."
+  statusOn("The day, for example ` + "`" + `2021-06-30` + "`" + `." date: Date!): AuthorisationStatus!
+  "The first valid day of the grant in effect today, or of the latest one; null before any grant."
   grantedOn: Date
-  "The last day it is valid, or null while valid until further notice."
+  "The last valid day of the grant in effect today (its last day, once revoked), or null while valid until further notice."
   validUntil: Date
-  "Why it was revoked or not renewed, when that applies."
+  "Why the latest decision in effect today was taken, for example why it was revoked."
   reason: String
+  "Every decision about it, oldest first: grants, renewals, suspensions, reinstatements and revocations."
+  history: [AuthorisationEvent!]!
   "Where the facts about it come from."
   source: Source!
   "True when this authorisation is invented for demonstration."
@@ -3909,6 +4050,10 @@ type Mutation {
   grantAuthorisation("Who is authorised, under which scheme, from when, and why." input: GrantAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Extend an authorisation (förlänga)."
   renewAuthorisation("The authorisation, its new end, and why." input: RenewAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "Suspend an authorisation for a time (stänga av tillfälligt)."
+  suspendAuthorisation("The authorisation, the suspension's days, and why." input: SuspendAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "End a suspension: the authorisation is in force again."
+  reinstateAuthorisation("The authorisation, the day it is in force again, and why." input: ReinstateAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Withdraw an authorisation (återkalla)."
   revokeAuthorisation("The authorisation, its last day, and why." input: RevokeAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Publish a new price list for a scheme. A list still open-ended when it starts is closed the day before."
@@ -4051,10 +4196,14 @@ input GrantAuthorisationInput {
 input RenewAuthorisationInput {
   "The authorisation (its ID)."
   id: ID!
+  "The day of the decision; by default today. An authorisation that expired is expired until then."
+  renewedOn: Date
   "The new last valid day; leave it out for until further notice."
   validUntil: Date
   "Why it is renewed; required."
   reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
 }
 
 "An authorisation to withdraw."
@@ -4065,6 +4214,34 @@ input RevokeAuthorisationInput {
   revokedOn: Date!
   "Why it is revoked; required, and shown with the authorisation."
   reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
+}
+
+"An authorisation to suspend."
+input SuspendAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "The first day of the suspension."
+  from: Date!
+  "The last day of the suspension; leave it out for until reinstated."
+  until: Date
+  "Why it is suspended; required."
+  reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
+}
+
+"A suspended authorisation to put in force again."
+input ReinstateAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "The first day it is in force again."
+  on: Date!
+  "Why; required."
+  reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
 }
 
 "The authorisation after a write."
@@ -4214,12 +4391,16 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_scheme(ctx, field)
 	case "status":
 		return ec.fieldContext_Authorisation_status(ctx, field)
+	case "statusOn":
+		return ec.fieldContext_Authorisation_statusOn(ctx, field)
 	case "grantedOn":
 		return ec.fieldContext_Authorisation_grantedOn(ctx, field)
 	case "validUntil":
 		return ec.fieldContext_Authorisation_validUntil(ctx, field)
 	case "reason":
 		return ec.fieldContext_Authorisation_reason(ctx, field)
+	case "history":
+		return ec.fieldContext_Authorisation_history(ctx, field)
 	case "source":
 		return ec.fieldContext_Authorisation_source(ctx, field)
 	case "illustrative":
@@ -4228,6 +4409,24 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Authorisation", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthorisationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AuthorisationEvent_kind(ctx, field)
+	case "date":
+		return ec.fieldContext_AuthorisationEvent_date(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_AuthorisationEvent_validUntil(ctx, field)
+	case "reason":
+		return ec.fieldContext_AuthorisationEvent_reason(ctx, field)
+	case "source":
+		return ec.fieldContext_AuthorisationEvent_source(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_AuthorisationEvent_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthorisationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthorisationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5068,6 +5267,20 @@ func (ec *executionContext) dir_requiresRole_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Authorisation_statusOn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (store.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5138,6 +5351,20 @@ func (ec *executionContext) field_Mutation_publishPriceList_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reinstateAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReinstateAuthorisationInput, error) {
+			return ec.unmarshalNReinstateAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐReinstateAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_renewAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5158,6 +5385,20 @@ func (ec *executionContext) field_Mutation_revokeAuthorisation_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAuthorisationInput, error) {
 			return ec.unmarshalNRevokeAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRevokeAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SuspendAuthorisationInput, error) {
+			return ec.unmarshalNSuspendAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐSuspendAuthorisationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6342,7 +6583,7 @@ func (ec *executionContext) _Authorisation_status(ctx context.Context, field gra
 			return ec.fieldContext_Authorisation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Authorisation().Status(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationStatus) graphql.Marshaler {
@@ -6353,7 +6594,51 @@ func (ec *executionContext) _Authorisation_status(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "AuthorisationStatus")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "AuthorisationStatus")
+}
+
+func (ec *executionContext) _Authorisation_statusOn(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Authorisation_statusOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Authorisation().StatusOn(ctx, obj, fc.Args["date"].(store.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationStatus) graphql.Marshaler {
+			return ec.marshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Authorisation_statusOn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Authorisation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type AuthorisationStatus does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Authorisation_statusOn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6365,7 +6650,7 @@ func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field 
 			return ec.fieldContext_Authorisation_grantedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.GrantedOn, nil
+			return ec.Resolvers.Authorisation().GrantedOn(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
@@ -6376,7 +6661,7 @@ func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_grantedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6388,7 +6673,7 @@ func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field
 			return ec.fieldContext_Authorisation_validUntil(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ValidUntil, nil
+			return ec.Resolvers.Authorisation().ValidUntil(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
@@ -6399,7 +6684,7 @@ func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Authorisation_reason(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6411,7 +6696,7 @@ func (ec *executionContext) _Authorisation_reason(ctx context.Context, field gra
 			return ec.fieldContext_Authorisation_reason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
+			return ec.Resolvers.Authorisation().Reason(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6422,7 +6707,39 @@ func (ec *executionContext) _Authorisation_reason(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Authorisation_history(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Authorisation_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AuthorisationEvent) graphql.Marshaler {
+			return ec.marshalNAuthorisationEvent2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Authorisation_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Authorisation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationEvent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Authorisation_source(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6501,6 +6818,153 @@ func (ec *executionContext) _Authorisation_updatedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Authorisation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuthorisationEvent_kind(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationEventKind) graphql.Marshaler {
+			return ec.marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "AuthorisationEventKind")
+}
+
+func (ec *executionContext) _AuthorisationEvent_date(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AuthorisationEvent_validUntil(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AuthorisationEvent_reason(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuthorisationEvent_source(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuthorisationEvent().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthorisationEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuthorisationEvent_recordedAt(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthorisationPayload_authorisation(ctx context.Context, field graphql.CollectedField, obj *model.AuthorisationPayload) (ret graphql.Marshaler) {
@@ -10236,6 +10700,130 @@ func (ec *executionContext) fieldContext_Mutation_renewAuthorisation(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_renewAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendAuthorisation(ctx, fc.Args["input"].(model.SuspendAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reinstateAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reinstateAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReinstateAuthorisation(ctx, fc.Args["input"].(model.ReinstateAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reinstateAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reinstateAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15995,8 +16583,8 @@ func UnmarshalPublishPriceListInput(ctx context.Context, raw any) (model.Publish
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Context, obj any) (model.RenewAuthorisationInput, error) {
-	var it model.RenewAuthorisationInput
+func (ec *executionContext) unmarshalInputReinstateAuthorisationInput(ctx context.Context, obj any) (model.ReinstateAuthorisationInput, error) {
+	var it model.ReinstateAuthorisationInput
 	if obj == nil {
 		return it, nil
 	}
@@ -16006,7 +16594,7 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "validUntil", "reason"}
+	fieldsInOrder := [...]string{"id", "on", "reason", "source"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16020,6 +16608,76 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 				return it, err
 			}
 			it.ID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReinstateAuthorisationInput unmarshals raw into the ReinstateAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReinstateAuthorisationInput(ctx context.Context, raw any) (model.ReinstateAuthorisationInput, error) {
+	var out model.ReinstateAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReinstateAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Context, obj any) (model.RenewAuthorisationInput, error) {
+	var it model.RenewAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "renewedOn", "validUntil", "reason", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "renewedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("renewedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RenewedOn = data
 		case "validUntil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
 			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
@@ -16034,6 +16692,13 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 				return it, err
 			}
 			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
 		}
 	}
 	return it, nil
@@ -16062,7 +16727,7 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "revokedOn", "reason"}
+	fieldsInOrder := [...]string{"id", "revokedOn", "reason", "source"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16090,6 +16755,13 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 				return it, err
 			}
 			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
 		}
 	}
 	return it, nil
@@ -16104,6 +16776,76 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 func UnmarshalRevokeAuthorisationInput(ctx context.Context, raw any) (model.RevokeAuthorisationInput, error) {
 	var out model.RevokeAuthorisationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSuspendAuthorisationInput(ctx context.Context, obj any) (model.SuspendAuthorisationInput, error) {
+	var it model.SuspendAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "from", "until", "reason", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSuspendAuthorisationInput unmarshals raw into the SuspendAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSuspendAuthorisationInput(ctx context.Context, raw any) (model.SuspendAuthorisationInput, error) {
+	var out model.SuspendAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendAuthorisationInput", raw, &out)
 	return out, err
 }
 
@@ -16587,23 +17329,38 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 					return ec._Authorisation_scheme(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Authorisation_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_status(ctx, field, obj)
+				})
+		case "statusOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_statusOn(ctx, field, obj)
+				})
 		case "grantedOn":
-			out.Values[i] = ec._Authorisation_grantedOn(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_grantedOn(ctx, field, obj)
+				})
 		case "validUntil":
-			out.Values[i] = ec._Authorisation_validUntil(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_validUntil(ctx, field, obj)
+				})
 		case "reason":
-			out.Values[i] = ec._Authorisation_reason(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_reason(ctx, field, obj)
+				})
+		case "history":
+			out.Values[i] = ec._Authorisation_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
@@ -16620,6 +17377,65 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 				})
 		case "updatedAt":
 			out.Values[i] = ec._Authorisation_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var authorisationEventImplementors = []string{"AuthorisationEvent"}
+
+func (ec *executionContext) _AuthorisationEvent(ctx context.Context, sel ast.SelectionSet, obj *store.AuthorisationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authorisationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthorisationEvent")
+		case "kind":
+			out.Values[i] = ec._AuthorisationEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._AuthorisationEvent_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validUntil":
+			out.Values[i] = ec._AuthorisationEvent_validUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._AuthorisationEvent_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuthorisationEvent_source(ctx, field, obj)
+				})
+		case "recordedAt":
+			out.Values[i] = ec._AuthorisationEvent_recordedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -17915,6 +18731,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "renewAuthorisation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_renewAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reinstateAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reinstateAuthorisation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19754,6 +20584,58 @@ func (ec *executionContext) marshalNAuthorisation2ᚖgithubᚗcomᚋjamforelse�
 	return ec._Authorisation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAuthorisationEvent2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEvent(ctx context.Context, sel ast.SelectionSet, v store.AuthorisationEvent) graphql.Marshaler {
+	return ec._AuthorisationEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuthorisationEvent2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AuthorisationEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuthorisationEvent2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx context.Context, v any) (store.AuthorisationEventKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx context.Context, sel ast.SelectionSet, v store.AuthorisationEventKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AuthorisationEventKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind = map[string]store.AuthorisationEventKind{
+		"GRANTED":    store.Granted,
+		"RENEWED":    store.Renewed,
+		"SUSPENDED":  store.Suspended,
+		"REINSTATED": store.Reinstated,
+		"REVOKED":    store.Revoked,
+	}
+	marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind = map[store.AuthorisationEventKind]string{
+		store.Granted:    "GRANTED",
+		store.Renewed:    "RENEWED",
+		store.Suspended:  "SUSPENDED",
+		store.Reinstated: "REINSTATED",
+		store.Revoked:    "REVOKED",
+	}
+)
+
 func (ec *executionContext) marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthorisationPayload!")
@@ -19803,16 +20685,18 @@ func (ec *executionContext) marshalNAuthorisationStatus2githubᚗcomᚋjamforels
 
 var (
 	unmarshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[string]store.AuthorisationStatus{
-		"ACTIVE":  store.AuthorisationActive,
-		"EXPIRED": store.AuthorisationExpired,
-		"REVOKED": store.AuthorisationRevoked,
-		"PENDING": store.AuthorisationPending,
+		"ACTIVE":    store.AuthorisationActive,
+		"SUSPENDED": store.AuthorisationSuspended,
+		"EXPIRED":   store.AuthorisationExpired,
+		"REVOKED":   store.AuthorisationRevoked,
+		"PENDING":   store.AuthorisationPending,
 	}
 	marshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[store.AuthorisationStatus]string{
-		store.AuthorisationActive:  "ACTIVE",
-		store.AuthorisationExpired: "EXPIRED",
-		store.AuthorisationRevoked: "REVOKED",
-		store.AuthorisationPending: "PENDING",
+		store.AuthorisationActive:    "ACTIVE",
+		store.AuthorisationSuspended: "SUSPENDED",
+		store.AuthorisationExpired:   "EXPIRED",
+		store.AuthorisationRevoked:   "REVOKED",
+		store.AuthorisationPending:   "PENDING",
 	}
 )
 
@@ -20890,6 +21774,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNReinstateAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐReinstateAuthorisationInput(ctx context.Context, v any) (model.ReinstateAuthorisationInput, error) {
+	res, err := ec.unmarshalInputReinstateAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRenewAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRenewAuthorisationInput(ctx context.Context, v any) (model.RenewAuthorisationInput, error) {
 	res, err := ec.unmarshalInputRenewAuthorisationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21040,6 +21929,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSuspendAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐSuspendAuthorisationInput(ctx context.Context, v any) (model.SuspendAuthorisationInput, error) {
+	res, err := ec.unmarshalInputSuspendAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTargetGroup2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐTargetGroup(ctx context.Context, sel ast.SelectionSet, v store.TargetGroup) graphql.Marshaler {
@@ -21230,16 +22124,18 @@ func (ec *executionContext) marshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamfor
 
 var (
 	unmarshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[string]store.AuthorisationStatus{
-		"ACTIVE":  store.AuthorisationActive,
-		"EXPIRED": store.AuthorisationExpired,
-		"REVOKED": store.AuthorisationRevoked,
-		"PENDING": store.AuthorisationPending,
+		"ACTIVE":    store.AuthorisationActive,
+		"SUSPENDED": store.AuthorisationSuspended,
+		"EXPIRED":   store.AuthorisationExpired,
+		"REVOKED":   store.AuthorisationRevoked,
+		"PENDING":   store.AuthorisationPending,
 	}
 	marshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[store.AuthorisationStatus]string{
-		store.AuthorisationActive:  "ACTIVE",
-		store.AuthorisationExpired: "EXPIRED",
-		store.AuthorisationRevoked: "REVOKED",
-		store.AuthorisationPending: "PENDING",
+		store.AuthorisationActive:    "ACTIVE",
+		store.AuthorisationSuspended: "SUSPENDED",
+		store.AuthorisationExpired:   "EXPIRED",
+		store.AuthorisationRevoked:   "REVOKED",
+		store.AuthorisationPending:   "PENDING",
 	}
 )
 

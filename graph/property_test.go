@@ -36,7 +36,7 @@ func randomDataset(r *rand.Rand) (*store.Dataset, []*store.Observation) {
 		id := fmt.Sprintf("Provider:p%03d", i)
 		ds.Providers = append(ds.Providers, &store.Provider{ID: id, Name: fmt.Sprintf("P%03d", i), OperatingForm: forms[r.IntN(len(forms))], MunicipalityCode: "0183", SourceID: src})
 		ds.Authorisations = append(ds.Authorisations, &store.Authorisation{ID: fmt.Sprintf("Authorisation:p%03d/0183-sfi", i), ProviderID: id,
-			SchemeID: "AuthorisationScheme:0183-sfi", Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: src})
+			SchemeID: "AuthorisationScheme:0183-sfi", SourceID: src, Events: []store.AuthorisationEvent{{Kind: store.Granted, Date: granted, SourceID: src}}})
 		for _, metric := range []string{"Metric:pass", "Metric:dropout"} {
 			if r.IntN(10) == 0 {
 				continue // some providers report nothing

@@ -53,6 +53,31 @@ func (r *authorisationResolver) Scheme(ctx context.Context, obj *store.Authorisa
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Scheme { return c.Scheme(obj.SchemeID) })
 }
 
+// Status is the resolver for the status field.
+func (r *authorisationResolver) Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(today()), nil
+}
+
+// StatusOn is the resolver for the statusOn field.
+func (r *authorisationResolver) StatusOn(ctx context.Context, obj *store.Authorisation, date store.Date) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(date), nil
+}
+
+// GrantedOn is the resolver for the grantedOn field.
+func (r *authorisationResolver) GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.GrantedOn(today()), nil
+}
+
+// ValidUntil is the resolver for the validUntil field.
+func (r *authorisationResolver) ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.ValidUntil(today()), nil
+}
+
+// Reason is the resolver for the reason field.
+func (r *authorisationResolver) Reason(ctx context.Context, obj *store.Authorisation) (*string, error) {
+	return obj.Reason(today()), nil
+}
+
 // Source is the resolver for the source field.
 func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisation) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
@@ -61,6 +86,11 @@ func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisa
 // Illustrative is the resolver for the illustrative field.
 func (r *authorisationResolver) Illustrative(ctx context.Context, obj *store.Authorisation) (bool, error) {
 	return r.illustrative(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
+func (r *authorisationEventResolver) Source(ctx context.Context, obj *store.AuthorisationEvent) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // ServiceArea is the resolver for the serviceArea field.
@@ -202,7 +232,23 @@ func (r *mutationResolver) GrantAuthorisation(ctx context.Context, input model.G
 
 // RenewAuthorisation is the resolver for the renewAuthorisation field.
 func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.ValidUntil); err != nil {
+	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RenewedOn, input.ValidUntil, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// SuspendAuthorisation is the resolver for the suspendAuthorisation field.
+func (r *mutationResolver) SuspendAuthorisation(ctx context.Context, input model.SuspendAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.SuspendAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.From, input.Until, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// ReinstateAuthorisation is the resolver for the reinstateAuthorisation field.
+func (r *mutationResolver) ReinstateAuthorisation(ctx context.Context, input model.ReinstateAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.ReinstateAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.On, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -210,7 +256,7 @@ func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.R
 
 // RevokeAuthorisation is the resolver for the revokeAuthorisation field.
 func (r *mutationResolver) RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn); err != nil {
+	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -493,6 +539,11 @@ func (r *Resolver) AssociationMember() AssociationMemberResolver {
 // Authorisation returns AuthorisationResolver implementation.
 func (r *Resolver) Authorisation() AuthorisationResolver { return &authorisationResolver{r} }
 
+// AuthorisationEvent returns AuthorisationEventResolver implementation.
+func (r *Resolver) AuthorisationEvent() AuthorisationEventResolver {
+	return &authorisationEventResolver{r}
+}
+
 // AuthorisationScheme returns AuthorisationSchemeResolver implementation.
 func (r *Resolver) AuthorisationScheme() AuthorisationSchemeResolver {
 	return &authorisationSchemeResolver{r}
@@ -549,6 +600,7 @@ type (
 	agencyResolver                  struct{ *Resolver }
 	associationMemberResolver       struct{ *Resolver }
 	authorisationResolver           struct{ *Resolver }
+	authorisationEventResolver      struct{ *Resolver }
 	authorisationSchemeResolver     struct{ *Resolver }
 	coordinationAssociationResolver struct{ *Resolver }
 	datasetResolver                 struct{ *Resolver }

@@ -83,7 +83,7 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 		for _, area := range areas {
 			scheme := code + "-" + area[len("ServiceArea:"):]
 			ds.Authorisations = append(ds.Authorisations, &store.Authorisation{ID: "Authorisation:" + p.id[len("Provider:"):] + "/" + scheme,
-				ProviderID: p.id, SchemeID: "AuthorisationScheme:" + scheme, Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: generatedSource})
+				ProviderID: p.id, SchemeID: "AuthorisationScheme:" + scheme, SourceID: generatedSource, Events: []store.AuthorisationEvent{{Kind: store.Granted, Date: granted, SourceID: generatedSource}}})
 		}
 	}
 	for range bigAreaProviders {

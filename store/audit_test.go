@@ -75,7 +75,7 @@ func randomWorld(r *rand.Rand) *world {
 		id := fmt.Sprintf("Provider:p%02d", p)
 		ds.Providers = append(ds.Providers, &Provider{ID: id, Name: fmt.Sprintf("P%02d", p), OperatingForm: OperatingForms[r.IntN(4)], MunicipalityCode: "0183", SourceID: src})
 		ds.Authorisations = append(ds.Authorisations, &Authorisation{ID: fmt.Sprintf("Authorisation:p%02d/0183-sfi", p), ProviderID: id, SchemeID: "AuthorisationScheme:0183-sfi",
-			Status: AuthorisationActive, GrantedOn: &granted, SourceID: src})
+			SourceID: src, Events: []AuthorisationEvent{{Kind: Granted, Date: granted, SourceID: src}}})
 	}
 	ranges := map[PeriodKind][][2]int{PeriodYear: {{0, 12}}, PeriodTerm: {{0, 6}, {6, 12}}, PeriodQuarter: {{0, 3}, {3, 6}, {6, 9}, {9, 12}}}
 	for m := range 12 {

@@ -164,17 +164,30 @@ func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
 		}
 		return nil
 	})
-	l.each(`SELECT a.id, a.provider_id, a.scheme_id, a.status, a.granted_on, a.valid_until, a.reason, a.source_id, a.updated_at
+	l.each(`SELECT a.id, a.provider_id, a.scheme_id, a.source_id, a.updated_at
 		FROM authorisations a JOIN schemes s ON s.id = a.scheme_id
 		ORDER BY s.municipality_code, (SELECT position FROM service_areas WHERE id = s.service_area_id), a.provider_id`, func(r *sql.Rows) error {
 		a := new(Authorisation)
 		var at string
-		err := r.Scan(&a.ID, &a.ProviderID, &a.SchemeID, &a.Status, &a.GrantedOn, &a.ValidUntil, &a.Reason, &a.SourceID, &at)
+		err := r.Scan(&a.ID, &a.ProviderID, &a.SchemeID, &a.SourceID, &at)
 		a.UpdatedAt = parseTime(at)
 		c.byID[a.ID] = a
 		c.authsByProvider[a.ProviderID] = append(c.authsByProvider[a.ProviderID], a)
 		c.authsByScheme[a.SchemeID] = append(c.authsByScheme[a.SchemeID], a)
 		return err
+	})
+	l.each(`SELECT authorisation_id, kind, date, valid_until, reason, source_id, recorded_at
+		FROM authorisation_events ORDER BY authorisation_id, seq`, func(r *sql.Rows) error {
+		var id, at string
+		var e AuthorisationEvent
+		if err := r.Scan(&id, &e.Kind, &e.Date, &e.ValidUntil, &e.Reason, &e.SourceID, &at); err != nil {
+			return err
+		}
+		e.RecordedAt = parseTime(at)
+		if a, _ := c.byID[id].(*Authorisation); a != nil {
+			a.Events = append(a.Events, e)
+		}
+		return nil
 	})
 	metrics := map[string]*Metric{}
 	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id,

@@ -240,8 +240,8 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 }
 
 // comparedProviders are the providers active in the area during the period: those whose authorisation
-// under the area's scheme in the municipality was in force at some time in the period, and any other
-// provider with a figure for the period. They are ordered by name, by Swedish rules.
+// under the area's scheme in the municipality was in force (not suspended) on some day of the period, by
+// its history, and any other provider with a figure for the period. They are ordered by name, by Swedish rules.
 func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []*Provider {
 	seen := map[string]bool{}
 	var providers []*Provider
@@ -253,8 +253,7 @@ func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []
 	}
 	for _, s := range c.Schemes(cmpn.ServiceArea.ID, cmpn.Municipality.Code) {
 		for _, a := range c.authsByScheme[s.ID] {
-			if a.Status != AuthorisationPending && a.GrantedOn != nil && *a.GrantedOn <= cmpn.PeriodEnd &&
-				(a.ValidUntil == nil || *a.ValidUntil >= cmpn.PeriodStart) {
+			if a.ActiveDuring(cmpn.PeriodStart, cmpn.PeriodEnd) {
 				add(a.ProviderID)
 			}
 		}

@@ -45,7 +45,7 @@ func comparisonDataset() *Dataset {
 		id := "Provider:" + p.slug
 		ds.Providers = append(ds.Providers, &Provider{ID: id, Name: p.name, OperatingForm: p.form, MunicipalityCode: "0183", SourceID: "Source:test"})
 		ds.Authorisations = append(ds.Authorisations, &Authorisation{ID: "Authorisation:" + p.slug + "/0183-sfi", ProviderID: id,
-			SchemeID: "AuthorisationScheme:0183-sfi", Status: AuthorisationActive, GrantedOn: &granted, SourceID: "Source:test"})
+			SchemeID: "AuthorisationScheme:0183-sfi", SourceID: "Source:test", Events: []AuthorisationEvent{{Kind: Granted, Date: granted, SourceID: "Source:test"}}})
 		if p.hasFigures {
 			ds.Observations = append(ds.Observations,
 				figure("Metric:sfi-pass-rate", &id, "0183", p.pass, n(p.n)),

@@ -29,7 +29,7 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		}
 		for _, table := range []string{
 			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
-			"agencies", "observations", "metric_relations", "metric_paid_for", "metrics", "authorisations", "price_items", "price_lists", "schemes",
+			"agencies", "observations", "metric_relations", "metric_paid_for", "metrics", "authorisation_events", "authorisations", "price_items", "price_lists", "schemes",
 			"providers", "service_areas", "municipalities", "sources",
 		} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
@@ -79,9 +79,11 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			}
 		}
 		for _, a := range ds.Authorisations {
-			w.exec(`INSERT INTO authorisations (id, provider_id, scheme_id, status, granted_on, valid_until, reason, source_id, updated_at)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
-				a.ID, a.ProviderID, a.SchemeID, a.Status, a.GrantedOn, a.ValidUntil, a.Reason, a.SourceID, stamp)
+			w.exec(`INSERT INTO authorisations (id, provider_id, scheme_id, source_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
+				a.ID, a.ProviderID, a.SchemeID, a.SourceID, stamp)
+			for i, e := range a.Events {
+				w.exec(insertAuthorisationEvent, a.ID, i+1, e.Kind, e.Date, e.ValidUntil, e.Reason, e.SourceID, stamp)
+			}
 		}
 		for i, m := range ds.Metrics {
 			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id)
@@ -138,6 +140,10 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		return summary, w.err
 	})
 }
+
+// insertAuthorisationEvent adds a decision to an authorisation's history.
+const insertAuthorisationEvent = `INSERT INTO authorisation_events (authorisation_id, seq, kind, date, valid_until, reason, source_id, recorded_at)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
 
 // insertObservation adds one observation; execInsertObservation fills it in.
 const insertObservation = `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,

@@ -27,7 +27,7 @@ func smallDataset() *Dataset {
 		p := &Provider{ID: fmt.Sprintf("Provider:p%d", i), Name: name, OperatingForm: Private, MunicipalityCode: "0183", SourceID: src}
 		ds.Providers = append(ds.Providers, p)
 		ds.Authorisations = append(ds.Authorisations, &Authorisation{ID: fmt.Sprintf("Authorisation:p%d/0183-sfi", i),
-			ProviderID: p.ID, SchemeID: "AuthorisationScheme:0183-sfi", Status: AuthorisationActive, GrantedOn: &granted, SourceID: src})
+			ProviderID: p.ID, SchemeID: "AuthorisationScheme:0183-sfi", SourceID: src, Events: []AuthorisationEvent{{Kind: Granted, Date: granted, SourceID: src}}})
 		for _, period := range []string{"2017", "2018", "2019"} {
 			v, size := float64(60+i), 20+i
 			ds.Observations = append(ds.Observations, &Observation{MetricID: "Metric:sfi-pass-rate", ProviderID: &p.ID,

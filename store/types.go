@@ -174,27 +174,50 @@ type PriceItem struct {
 	PaidWhen         PaymentTrigger `json:"paidWhen"`
 }
 
-// AuthorisationStatus is the status of a provider's authorisation.
+// AuthorisationStatus is the status of a provider's authorisation on a day.
 type AuthorisationStatus string
 
 const (
-	AuthorisationActive  AuthorisationStatus = "ACTIVE"
-	AuthorisationExpired AuthorisationStatus = "EXPIRED"
-	AuthorisationRevoked AuthorisationStatus = "REVOKED"
-	AuthorisationPending AuthorisationStatus = "PENDING"
+	AuthorisationActive    AuthorisationStatus = "ACTIVE"
+	AuthorisationSuspended AuthorisationStatus = "SUSPENDED"
+	AuthorisationExpired   AuthorisationStatus = "EXPIRED"
+	AuthorisationRevoked   AuthorisationStatus = "REVOKED"
+	AuthorisationPending   AuthorisationStatus = "PENDING"
 )
 
-// Authorisation is a provider's right to offer a service under a scheme.
+// Authorisation is a provider's right to offer a service under a scheme. What it was on any day follows
+// from its events, the decisions taken about it, oldest first; nothing about it is overwritten.
 type Authorisation struct {
-	ID         string              `json:"id"`
-	ProviderID string              `json:"provider"`
-	SchemeID   string              `json:"scheme"`
-	Status     AuthorisationStatus `json:"status"`
-	GrantedOn  *Date               `json:"grantedOn,omitempty"`
-	ValidUntil *Date               `json:"validUntil,omitempty"`
-	Reason     *string             `json:"reason,omitempty"`
-	SourceID   string              `json:"source"`
-	UpdatedAt  time.Time           `json:"-"`
+	ID         string               `json:"id"`
+	ProviderID string               `json:"provider"`
+	SchemeID   string               `json:"scheme"`
+	SourceID   string               `json:"source"`
+	Events     []AuthorisationEvent `json:"events"`
+	UpdatedAt  time.Time            `json:"-"`
+}
+
+// AuthorisationEventKind is what a decision about an authorisation did.
+type AuthorisationEventKind string
+
+const (
+	Granted    AuthorisationEventKind = "GRANTED"
+	Renewed    AuthorisationEventKind = "RENEWED"
+	Suspended  AuthorisationEventKind = "SUSPENDED"
+	Reinstated AuthorisationEventKind = "REINSTATED"
+	Revoked    AuthorisationEventKind = "REVOKED"
+)
+
+// AuthorisationEvent is one decision about an authorisation. Date is the day it takes effect: the first
+// valid day of a grant, the day a renewal was decided, the first day of a suspension and the first day
+// again after one, the last valid day of a revocation. ValidUntil is the last valid day a grant or
+// renewal gives (nil: until further notice), or a suspension's last day (nil: until reinstated).
+type AuthorisationEvent struct {
+	Kind       AuthorisationEventKind `json:"kind"`
+	Date       Date                   `json:"date"`
+	ValidUntil *Date                  `json:"validUntil,omitempty"`
+	Reason     *string                `json:"reason,omitempty"`
+	SourceID   string                 `json:"source"`
+	RecordedAt time.Time              `json:"-"`
 }
 
 // MetricUnit is what a metric is measured in.

@@ -81,10 +81,22 @@ func (ds *Dataset) Validate() error {
 		v.id("Authorisation", a.ID)
 		v.ref(a.ID, "provider", a.ProviderID)
 		v.ref(a.ID, "scheme", a.SchemeID)
-		v.enum(a.ID, "status", string(a.Status), "ACTIVE", "EXPIRED", "REVOKED", "PENDING")
-		v.date(a.ID, "grantedOn", a.GrantedOn)
-		v.date(a.ID, "validUntil", a.ValidUntil)
 		v.ref(a.ID, "source", a.SourceID)
+		for i, e := range a.Events {
+			owner := fmt.Sprintf("%s event %d", a.ID, i+1)
+			v.enum(owner, "kind", string(e.Kind), "GRANTED", "RENEWED", "SUSPENDED", "REINSTATED", "REVOKED")
+			v.date(owner, "date", &e.Date)
+			v.date(owner, "validUntil", e.ValidUntil)
+			v.ref(owner, "source", e.SourceID)
+			switch {
+			case i == 0 && e.Kind != Granted:
+				v.add("%s: an authorisation's history starts with its grant", owner)
+			case i > 0 && e.Date < a.Events[i-1].Date:
+				v.add("%s: %s is before the event before it (%s); events are in the order of their dates", owner, e.Date, a.Events[i-1].Date)
+			case e.ValidUntil != nil && *e.ValidUntil < e.Date:
+				v.add("%s: validUntil %s is before its date %s", owner, *e.ValidUntil, e.Date)
+			}
+		}
 	}
 	units := map[string]MetricUnit{}
 	for _, m := range ds.Metrics {

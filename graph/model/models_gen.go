@@ -159,14 +159,30 @@ type PublishPriceListInput struct {
 type Query struct {
 }
 
+// A suspended authorisation to put in force again.
+type ReinstateAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day it is in force again.
+	On store.Date `json:"on"`
+	// Why; required.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
 // An authorisation to extend.
 type RenewAuthorisationInput struct {
 	// The authorisation (its ID).
 	ID string `json:"id"`
+	// The day of the decision; by default today. An authorisation that expired is expired until then.
+	RenewedOn *store.Date `json:"renewedOn,omitempty"`
 	// The new last valid day; leave it out for until further notice.
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
 	// Why it is renewed; required.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // An authorisation to withdraw.
@@ -177,6 +193,22 @@ type RevokeAuthorisationInput struct {
 	RevokedOn store.Date `json:"revokedOn"`
 	// Why it is revoked; required, and shown with the authorisation.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
+// An authorisation to suspend.
+type SuspendAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day of the suspension.
+	From store.Date `json:"from"`
+	// The last day of the suspension; leave it out for until reinstated.
+	Until *store.Date `json:"until,omitempty"`
+	// Why it is suspended; required.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // Changes to a provider. Fields left out stay as they are.
