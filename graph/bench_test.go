@@ -224,10 +224,14 @@ func comparisonJSON(c *store.Comparison) []byte {
 		Title string  `json:"title"`
 		URL   *string `json:"url"`
 	}
+	type municipality struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
 	type reference struct {
 		Metric       id                   `json:"metric"`
 		Scope        store.ReferenceScope `json:"scope"`
-		Municipality *store.Municipality  `json:"municipality"`
+		Municipality municipality         `json:"municipality"`
 		Value        *float64             `json:"value"`
 		Source       source               `json:"source"`
 	}
@@ -257,7 +261,7 @@ func comparisonJSON(c *store.Comparison) []byte {
 	}
 	for _, x := range c.References {
 		out.References = append(out.References, reference{id{x.Metric.ID}, x.Scope,
-			&store.Municipality{Code: x.Municipality.Code, Name: x.Municipality.Name}, x.Value(), source{x.Source.Title, x.Source.URL}})
+			municipality{x.Municipality.Code, x.Municipality.Name}, x.Value(), source{x.Source.Title, x.Source.URL}})
 	}
 	answer, err := json.Marshal(map[string]any{"data": map[string]any{"comparison": out}})
 	if err != nil {

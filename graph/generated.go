@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Observation() ObservationResolver
+	Office() OfficeResolver
 	PaidQuantity() PaidQuantityResolver
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
@@ -65,6 +66,7 @@ type ComplexityRoot struct {
 		Municipality       func(childComplexity int) int
 		Name               func(childComplexity int) int
 		OrganisationNumber func(childComplexity int) int
+		Source             func(childComplexity int) int
 	}
 
 	AssociationMember struct {
@@ -137,6 +139,7 @@ type ComplexityRoot struct {
 		ServiceArea      func(childComplexity int) int
 		Source           func(childComplexity int) int
 		Status           func(childComplexity int) int
+		StatusAsOf       func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 	}
 
@@ -208,6 +211,7 @@ type ComplexityRoot struct {
 		Sources           func(childComplexity int) int
 		StartsOn          func(childComplexity int) int
 		Status            func(childComplexity int) int
+		StatusAsOf        func(childComplexity int) int
 		TargetGroups      func(childComplexity int) int
 	}
 
@@ -284,6 +288,7 @@ type ComplexityRoot struct {
 	}
 
 	Milestone struct {
+		AsOf        func(childComplexity int) int
 		Body        func(childComplexity int) int
 		Date        func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -304,6 +309,8 @@ type ComplexityRoot struct {
 		County                   func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		Name                     func(childComplexity int) int
+		Offices                  func(childComplexity int) int
+		Source                   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -369,6 +376,17 @@ type ComplexityRoot struct {
 		Value             func(childComplexity int) int
 		ValueMen          func(childComplexity int) int
 		ValueWomen        func(childComplexity int) int
+	}
+
+	Office struct {
+		ID           func(childComplexity int) int
+		Municipality func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Purpose      func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		StatusAsOf   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -455,6 +473,7 @@ type ComplexityRoot struct {
 		Node                     func(childComplexity int, id string) int
 		Nodes                    func(childComplexity int, ids []string) int
 		Observations             func(childComplexity int, filter *store.ObservationFilter, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) int
+		Offices                  func(childComplexity int) int
 		Providers                func(childComplexity int, filter *store.ProviderFilter, orderBy *store.ProviderOrder, first *int, after *string, last *int, before *string) int
 		RateLimit                func(childComplexity int) int
 		Search                   func(childComplexity int, text string, first *int) int
@@ -485,6 +504,7 @@ type ComplexityRoot struct {
 		Metrics              func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		ProviderCount        func(childComplexity int) int
+		Source               func(childComplexity int) int
 	}
 
 	Source struct {
@@ -514,6 +534,7 @@ type ComplexityRoot struct {
 type AgencyResolver interface {
 	Municipality(ctx context.Context, obj *store.Agency) (*store.Municipality, error)
 	Memberships(ctx context.Context, obj *store.Agency) ([]*store.AssociationMember, error)
+	Source(ctx context.Context, obj *store.Agency) (*store.Source, error)
 }
 type AssociationMemberResolver interface {
 	Association(ctx context.Context, obj *store.AssociationMember) (*store.Association, error)
@@ -573,6 +594,8 @@ type MilestoneResolver interface {
 }
 type MunicipalityResolver interface {
 	CoordinationAssociations(ctx context.Context, obj *store.Municipality) ([]*store.Association, error)
+	Offices(ctx context.Context, obj *store.Municipality) ([]*store.Office, error)
+	Source(ctx context.Context, obj *store.Municipality) (*store.Source, error)
 }
 type MutationResolver interface {
 	ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error)
@@ -588,6 +611,11 @@ type MutationResolver interface {
 }
 type ObservationResolver interface {
 	Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error)
+}
+type OfficeResolver interface {
+	Municipality(ctx context.Context, obj *store.Office) (*store.Municipality, error)
+
+	Source(ctx context.Context, obj *store.Office) (*store.Source, error)
 }
 type PaidQuantityResolver interface {
 	CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error)
@@ -623,6 +651,7 @@ type QueryResolver interface {
 	Agencies(ctx context.Context) ([]*store.Agency, error)
 	CoordinationAssociations(ctx context.Context) ([]*store.Association, error)
 	Sources(ctx context.Context) ([]*store.Source, error)
+	Offices(ctx context.Context) ([]*store.Office, error)
 	Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error)
 	Search(ctx context.Context, text string, first *int) ([]*store.SearchHit, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*store.AuditPage, error)
@@ -637,6 +666,7 @@ type ServiceAreaResolver interface {
 	Metrics(ctx context.Context, obj *store.ServiceArea) ([]*store.Metric, error)
 	HeadlineMetrics(ctx context.Context, obj *store.ServiceArea) ([]*store.Metric, error)
 	AuthorisationSchemes(ctx context.Context, obj *store.ServiceArea) ([]*store.Scheme, error)
+	Source(ctx context.Context, obj *store.ServiceArea) (*store.Source, error)
 }
 type TargetGroupResolver interface {
 	Source(ctx context.Context, obj *store.TargetGroup) (*store.Source, error)
@@ -702,6 +732,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agency.OrganisationNumber(childComplexity), true
+	case "Agency.source":
+		if e.ComplexityRoot.Agency.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agency.Source(childComplexity), true
 
 	case "AssociationMember.agency":
 		if e.ComplexityRoot.AssociationMember.Agency == nil {
@@ -1003,6 +1039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthorisationScheme.Status(childComplexity), true
+	case "AuthorisationScheme.statusAsOf":
+		if e.ComplexityRoot.AuthorisationScheme.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationScheme.StatusAsOf(childComplexity), true
 	case "AuthorisationScheme.updatedAt":
 		if e.ComplexityRoot.AuthorisationScheme.UpdatedAt == nil {
 			break
@@ -1327,6 +1369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoordinationAssociation.Status(childComplexity), true
+	case "CoordinationAssociation.statusAsOf":
+		if e.ComplexityRoot.CoordinationAssociation.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationAssociation.StatusAsOf(childComplexity), true
 	case "CoordinationAssociation.targetGroups":
 		if e.ComplexityRoot.CoordinationAssociation.TargetGroups == nil {
 			break
@@ -1613,6 +1661,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetricSeries.Provider(childComplexity), true
 
+	case "Milestone.asOf":
+		if e.ComplexityRoot.Milestone.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Milestone.AsOf(childComplexity), true
 	case "Milestone.body":
 		if e.ComplexityRoot.Milestone.Body == nil {
 			break
@@ -1699,6 +1753,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Municipality.Name(childComplexity), true
+	case "Municipality.offices":
+		if e.ComplexityRoot.Municipality.Offices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Offices(childComplexity), true
+	case "Municipality.source":
+		if e.ComplexityRoot.Municipality.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Source(childComplexity), true
 
 	case "Mutation.createProvider":
 		if e.ComplexityRoot.Mutation.CreateProvider == nil {
@@ -2054,6 +2120,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObservationRevision.ValueWomen(childComplexity), true
+
+	case "Office.id":
+		if e.ComplexityRoot.Office.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.ID(childComplexity), true
+	case "Office.municipality":
+		if e.ComplexityRoot.Office.Municipality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Municipality(childComplexity), true
+	case "Office.name":
+		if e.ComplexityRoot.Office.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Name(childComplexity), true
+	case "Office.note":
+		if e.ComplexityRoot.Office.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Note(childComplexity), true
+	case "Office.purpose":
+		if e.ComplexityRoot.Office.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Purpose(childComplexity), true
+	case "Office.source":
+		if e.ComplexityRoot.Office.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Source(childComplexity), true
+	case "Office.status":
+		if e.ComplexityRoot.Office.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Status(childComplexity), true
+	case "Office.statusAsOf":
+		if e.ComplexityRoot.Office.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.StatusAsOf(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2456,6 +2571,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Observations(childComplexity, args["filter"].(*store.ObservationFilter), args["orderBy"].(*store.ObservationOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.offices":
+		if e.ComplexityRoot.Query.Offices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Offices(childComplexity), true
 	case "Query.providers":
 		if e.ComplexityRoot.Query.Providers == nil {
 			break
@@ -2595,6 +2716,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceArea.ProviderCount(childComplexity), true
+	case "ServiceArea.source":
+		if e.ComplexityRoot.ServiceArea.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceArea.Source(childComplexity), true
 
 	case "Source.author":
 		if e.ComplexityRoot.Source.Author == nil {
@@ -2905,6 +3032,9 @@ type Query {
   "Every source the data comes from: the documents real figures are taken from, and the illustrative sets."
   sources: [Source!]!
 
+  "The offices of municipalities that follow up their services, such as Sundbyberg's quality office (kvalitetskansli)."
+  offices: [Office!]!
+
   """
   Objects deleted since a time, oldest first: with ` + "`" + `observations(filter: {updatedSince})` + "`" + `, what a
   mirror needs to stay an exact copy. Pages go forwards only; at most 1,000 a page, 100 by default.
@@ -2919,8 +3049,8 @@ type Query {
   ): DeletionConnection!
 
   """
-  Find providers, metrics, service areas, agencies, coordination associations, sources and
-  municipalities by name or description. Case and accents do not matter ("sodertalje" finds
+  Find providers, metrics, service areas, agencies, coordination associations, sources, municipalities
+  and offices by name or description. Case and accents do not matter ("sodertalje" finds
   "Södertälje"), every word must match, and a word may be the start of a longer one. Best matches
   first; matches in names rank above matches in descriptions.
   """
@@ -2947,7 +3077,7 @@ type Query {
   comparison(
     "The service area to compare (its ID, for example ` + "`" + `ServiceArea:sfi` + "`" + `)."
     serviceArea: ID!
-    "The period: a year (` + "`" + `2018` + "`" + `), a term (` + "`" + `2018-VT` + "`" + ` spring, ` + "`" + `2018-HT` + "`" + ` autumn), a quarter (` + "`" + `2018-Q3` + "`" + `) or a month (` + "`" + `2018-09` + "`" + `)."
+    "The period: a year (` + "`" + `2018` + "`" + `), a term (` + "`" + `2018-VT` + "`" + ` spring, ` + "`" + `2018-HT` + "`" + ` autumn), a quarter (` + "`" + `2018-Q3` + "`" + `), a month (` + "`" + `2018-09` + "`" + `), or a span of days (` + "`" + `2016-07-01--2017-09-30` + "`" + `)."
     period: String!
     """
     The metrics to show (their IDs), in this order. Without it, the service area's headline metrics.
@@ -3075,6 +3205,47 @@ type Municipality implements Node {
   county: String
   "The coordination associations (samordningsförbund) the municipality belongs to."
   coordinationAssociations: [CoordinationAssociation!]!
+  "The municipality's offices that follow up its services, such as its quality office (kvalitetskansli)."
+  offices: [Office!]!
+  "Where the municipality's code, name and county come from: Statistics Sweden's register (Kolada for the whole country)."
+  source: Source!
+}
+
+"Where an office stands."
+enum OfficeStatus {
+  "To be set up: decided or announced, not yet working."
+  PLANNED
+  "Set up and working."
+  ESTABLISHED
+  "Closed down."
+  CLOSED
+}
+
+"""
+An office of a municipality that follows up its services, such as the quality office (kvalitetskansli)
+that follows up every provider, the municipality's own provision and the authorised providers alike.
+"""
+type Office implements Node {
+  "The office's global ID, for example ` + "`" + `Office:sundbyberg-kvalitetskansli` + "`" + `."
+  id: ID!
+  "The office's name."
+  name: String!
+  "The municipality it belongs to."
+  municipality: Municipality!
+  """
+  Where it stood on ` + "`" + `statusAsOf` + "`" + `, as the source states it. The source says nothing of later: after that
+  date, do not take the status as current (a planned office may have been set up, or not); look for a
+  newer source.
+  """
+  status: OfficeStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
+  "What it is for, as the source says it (Swedish)."
+  purpose: String!
+  "What the source says about it, in its own words (Swedish)."
+  note: String
+  "Where the facts about it come from."
+  source: Source!
 }
 
 "A kind of public service that providers are compared in (verksamhetsområde)."
@@ -3097,6 +3268,8 @@ type ServiceArea implements Node {
   headlineMetrics: [Metric!]!
   "The authorisation schemes for this service area, one per municipality."
   authorisationSchemes: [AuthorisationScheme!]!
+  "Where the description of the service area comes from."
+  source: Source!
 }
 
 "Who runs a provider: the municipality itself or someone else."
@@ -3260,8 +3433,13 @@ type AuthorisationScheme implements Node {
   serviceArea: ServiceArea!
   "The municipality that runs the scheme."
   municipality: Municipality!
-  "Where the scheme stands: planned, proposed, in force or ended."
+  """
+  Where the scheme stood on ` + "`" + `statusAsOf` + "`" + `, as the source states it: planned, proposed, in force or ended.
+  The source says nothing of later: after that date, do not take the status as current.
+  """
   status: SchemeStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
   "The body that decides on the scheme, for example the social and labour-market committee (social- och arbetsmarknadsnämnden)."
   decidedBy: String
   "The date of the decision; when the status is PROPOSED, the date of the meeting the decision is proposed for."
@@ -3595,7 +3773,11 @@ type Observation implements Node {
   provider: Provider
   "The municipality the figure is about, or where the provider was followed up; ` + "`" + `0000` + "`" + ` is the whole country."
   municipality: Municipality!
-  "The period: ` + "`" + `2018` + "`" + ` (year), ` + "`" + `2018-VT` + "`" + `/` + "`" + `2018-HT` + "`" + ` (spring/autumn term), ` + "`" + `2018-Q3` + "`" + ` (quarter) or ` + "`" + `2018-09` + "`" + ` (month)."
+  """
+  The period: ` + "`" + `2018` + "`" + ` (year), ` + "`" + `2018-VT` + "`" + `/` + "`" + `2018-HT` + "`" + ` (spring/autumn term), ` + "`" + `2018-Q3` + "`" + ` (quarter), ` + "`" + `2018-09` + "`" + `
+  (month), or, for figures a source gives for some other span, its first and last day:
+  ` + "`" + `2016-07-01--2017-09-30` + "`" + `.
+  """
   period: String!
   "The first day of the period."
   periodStart: Date!
@@ -3745,6 +3927,8 @@ type Agency implements Node {
   municipality: Municipality
   "The coordination associations the agency is a member of, with its contribution."
   memberships: [AssociationMember!]!
+  "Where the facts about the agency come from."
+  source: Source!
 }
 
 "The status of a coordination association."
@@ -3767,8 +3951,14 @@ type CoordinationAssociation implements Node {
   id: ID!
   "The association's name as the sources write it."
   name: String!
-  "Whether it is planned, active or dissolved."
+  """
+  Whether it was planned, active or dissolved on ` + "`" + `statusAsOf` + "`" + `, as the source states it. The source says
+  nothing of later: after that date, do not take the status as current (a planned association may have
+  started, or not); look for a newer source.
+  """
   status: AssociationStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
   "The date it started, or is planned to start; null when the sources give none."
   startsOn: Date
   "The county (län) it works in."
@@ -3821,13 +4011,13 @@ type TargetGroup {
   source: Source!
 }
 
-"The status of a step in a timeline."
+"The status of a step in a timeline, as the source stated it on the step's ` + "`" + `asOf` + "`" + ` date."
 enum MilestoneStatus {
-  "Has happened."
+  "Had happened."
   DONE
-  "Expected soon, on the date or in the period given."
+  "Was expected soon, on the date or in the period given."
   EXPECTED
-  "Planned further ahead."
+  "Was planned further ahead."
   PLANNED
 }
 
@@ -3841,8 +4031,14 @@ type Milestone {
   body: String!
   "The step as the source describes it, in its own words (Swedish)."
   description: String!
-  "Whether it has happened, is expected or is planned."
+  """
+  Whether it had happened, was expected or was planned on ` + "`" + `asOf` + "`" + `, as the source states it. An EXPECTED or
+  PLANNED step is a plan of that day, not news of what happened: after it, the source says nothing of
+  whether the step was taken.
+  """
   status: MilestoneStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  asOf: Date
   "Where the step comes from."
   source: Source!
 }
@@ -4078,7 +4274,7 @@ input ObservationInput {
   provider: ID
   "The municipality (four-digit code): where the provider was followed up, or the one the figure is about."
   municipality: String!
-  "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + ` or ` + "`" + `2018-09` + "`" + `."
+  "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + `, ` + "`" + `2018-09` + "`" + `, or a span of days such as ` + "`" + `2016-07-01--2017-09-30` + "`" + `."
   period: String!
   "The value, in the metric's unit; percentages lie within 0–100."
   value: Float
@@ -4323,6 +4519,8 @@ func (ec *executionContext) childFields_Agency(ctx context.Context, field graphq
 		return ec.fieldContext_Agency_municipality(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Agency_memberships(ctx, field)
+	case "source":
+		return ec.fieldContext_Agency_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Agency", field.Name)
 }
@@ -4449,6 +4647,8 @@ func (ec *executionContext) childFields_AuthorisationScheme(ctx context.Context,
 		return ec.fieldContext_AuthorisationScheme_municipality(ctx, field)
 	case "status":
 		return ec.fieldContext_AuthorisationScheme_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_AuthorisationScheme_statusAsOf(ctx, field)
 	case "decidedBy":
 		return ec.fieldContext_AuthorisationScheme_decidedBy(ctx, field)
 	case "decidedOn":
@@ -4589,6 +4789,8 @@ func (ec *executionContext) childFields_CoordinationAssociation(ctx context.Cont
 		return ec.fieldContext_CoordinationAssociation_name(ctx, field)
 	case "status":
 		return ec.fieldContext_CoordinationAssociation_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_CoordinationAssociation_statusAsOf(ctx, field)
 	case "startsOn":
 		return ec.fieldContext_CoordinationAssociation_startsOn(ctx, field)
 	case "county":
@@ -4771,6 +4973,8 @@ func (ec *executionContext) childFields_Milestone(ctx context.Context, field gra
 		return ec.fieldContext_Milestone_description(ctx, field)
 	case "status":
 		return ec.fieldContext_Milestone_status(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Milestone_asOf(ctx, field)
 	case "source":
 		return ec.fieldContext_Milestone_source(ctx, field)
 	}
@@ -4801,6 +5005,10 @@ func (ec *executionContext) childFields_Municipality(ctx context.Context, field 
 		return ec.fieldContext_Municipality_county(ctx, field)
 	case "coordinationAssociations":
 		return ec.fieldContext_Municipality_coordinationAssociations(ctx, field)
+	case "offices":
+		return ec.fieldContext_Municipality_offices(ctx, field)
+	case "source":
+		return ec.fieldContext_Municipality_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Municipality", field.Name)
 }
@@ -4907,6 +5115,28 @@ func (ec *executionContext) childFields_ObservationRevision(ctx context.Context,
 		return ec.fieldContext_ObservationRevision_deleted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ObservationRevision", field.Name)
+}
+
+func (ec *executionContext) childFields_Office(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Office_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Office_name(ctx, field)
+	case "municipality":
+		return ec.fieldContext_Office_municipality(ctx, field)
+	case "status":
+		return ec.fieldContext_Office_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_Office_statusAsOf(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Office_purpose(ctx, field)
+	case "note":
+		return ec.fieldContext_Office_note(ctx, field)
+	case "source":
+		return ec.fieldContext_Office_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Office", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5095,6 +5325,8 @@ func (ec *executionContext) childFields_ServiceArea(ctx context.Context, field g
 		return ec.fieldContext_ServiceArea_headlineMetrics(ctx, field)
 	case "authorisationSchemes":
 		return ec.fieldContext_ServiceArea_authorisationSchemes(ctx, field)
+	case "source":
+		return ec.fieldContext_ServiceArea_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceArea", field.Name)
 }
@@ -6065,6 +6297,38 @@ func (ec *executionContext) fieldContext_Agency_memberships(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AssociationMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agency_source(ctx context.Context, field graphql.CollectedField, obj *store.Agency) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agency_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agency().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agency_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agency",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7130,6 +7394,29 @@ func (ec *executionContext) _AuthorisationScheme_status(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_AuthorisationScheme_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthorisationScheme", field, false, false, "SchemeStatus")
+}
+
+func (ec *executionContext) _AuthorisationScheme_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationScheme_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationScheme_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationScheme", field, false, false, "Date")
 }
 
 func (ec *executionContext) _AuthorisationScheme_decidedBy(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
@@ -8497,6 +8784,29 @@ func (ec *executionContext) _CoordinationAssociation_status(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CoordinationAssociation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CoordinationAssociation", field, false, false, "AssociationStatus")
+}
+
+func (ec *executionContext) _CoordinationAssociation_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Association) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationAssociation_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationAssociation_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationAssociation", field, false, false, "Date")
 }
 
 func (ec *executionContext) _CoordinationAssociation_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Association) (ret graphql.Marshaler) {
@@ -10109,6 +10419,29 @@ func (ec *executionContext) fieldContext_Milestone_status(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Milestone", field, false, false, "MilestoneStatus")
 }
 
+func (ec *executionContext) _Milestone_asOf(ctx context.Context, field graphql.CollectedField, obj *store.Milestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Milestone_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Milestone_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Milestone", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Milestone_source(ctx context.Context, field graphql.CollectedField, obj *store.Milestone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10329,6 +10662,70 @@ func (ec *executionContext) fieldContext_Municipality_coordinationAssociations(_
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CoordinationAssociation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Municipality_offices(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_offices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Municipality().Offices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+			return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Municipality",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Municipality_source(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Municipality().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Municipality",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11985,6 +12382,208 @@ func (ec *executionContext) _ObservationRevision_deleted(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ObservationRevision_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Office_id(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Office_name(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_municipality(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_municipality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Office().Municipality(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Municipality) graphql.Marshaler {
+			return ec.marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_municipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Office",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Municipality(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Office_status(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.OfficeStatus) graphql.Marshaler {
+			return ec.marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "OfficeStatus")
+}
+
+func (ec *executionContext) _Office_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Office_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Office_purpose(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_note(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Office_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_source(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Office().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Office",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *store.PageInfo) (ret graphql.Marshaler) {
@@ -13708,6 +14307,38 @@ func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_offices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_offices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Offices(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+			return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_deletions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14377,6 +15008,38 @@ func (ec *executionContext) fieldContext_ServiceArea_authorisationSchemes(_ cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AuthorisationScheme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceArea_source(ctx context.Context, field graphql.CollectedField, obj *store.ServiceArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceArea_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceArea().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceArea_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceArea",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16983,6 +17646,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PriceList(ctx, sel, obj)
+	case store.Office:
+		return ec._Office(ctx, sel, &obj)
+	case *store.Office:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Office(ctx, sel, obj)
 	case store.Observation:
 		return ec._Observation(ctx, sel, &obj)
 	case *store.Observation:
@@ -17092,6 +17762,12 @@ func (ec *executionContext) _Agency(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agency_memberships(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agency_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17527,6 +18203,11 @@ func (ec *executionContext) _AuthorisationScheme(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "statusAsOf":
+			out.Values[i] = ec._AuthorisationScheme_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "decidedBy":
 			out.Values[i] = ec._AuthorisationScheme_decidedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17957,6 +18638,11 @@ func (ec *executionContext) _CoordinationAssociation(ctx context.Context, sel as
 		case "status":
 			out.Values[i] = ec._CoordinationAssociation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAsOf":
+			out.Values[i] = ec._CoordinationAssociation_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startsOn":
@@ -18554,6 +19240,11 @@ func (ec *executionContext) _Milestone(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.Values[i] = ec._Milestone_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "source":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -18656,6 +19347,18 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_coordinationAssociations(ctx, field, obj)
+				})
+		case "offices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Municipality_offices(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Municipality_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19077,6 +19780,76 @@ func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officeImplementors = []string{"Office", "Node"}
+
+func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *store.Office) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Office")
+		case "id":
+			out.Values[i] = ec._Office_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Office_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "municipality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Office_municipality(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Office_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAsOf":
+			out.Values[i] = ec._Office_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purpose":
+			out.Values[i] = ec._Office_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._Office_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Office_source(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19675,6 +20448,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "offices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_offices(ctx, field)
+				})
 		case "deletions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -19882,6 +20661,12 @@ func (ec *executionContext) _ServiceArea(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceArea_authorisationSchemes(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceArea_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21428,6 +22213,58 @@ var (
 		store.StatusFinal:       "FINAL",
 		store.StatusPreliminary: "PRELIMINARY",
 		store.StatusRevised:     "REVISED",
+	}
+)
+
+func (ec *executionContext) marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOffice2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOffice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOffice2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOffice(ctx context.Context, sel ast.SelectionSet, v *store.Office) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Office!")
+		return graphql.Null
+	}
+	return ec._Office(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx context.Context, v any) (store.OfficeStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx context.Context, sel ast.SelectionSet, v store.OfficeStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OfficeStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus = map[string]store.OfficeStatus{
+		"PLANNED":     store.OfficePlanned,
+		"ESTABLISHED": store.OfficeEstablished,
+		"CLOSED":      store.OfficeClosed,
+	}
+	marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus = map[store.OfficeStatus]string{
+		store.OfficePlanned:     "PLANNED",
+		store.OfficeEstablished: "ESTABLISHED",
+		store.OfficeClosed:      "CLOSED",
 	}
 )
 

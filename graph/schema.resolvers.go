@@ -28,6 +28,11 @@ func (r *agencyResolver) Memberships(ctx context.Context, obj *store.Agency) ([]
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.AssociationMember { return c.Memberships(obj.ID) })
 }
 
+// Source is the resolver for the source field.
+func (r *agencyResolver) Source(ctx context.Context, obj *store.Agency) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
 // Association is the resolver for the association field.
 func (r *associationMemberResolver) Association(ctx context.Context, obj *store.AssociationMember) (*store.Association, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Association { return c.Association(obj.AssociationID) })
@@ -183,6 +188,16 @@ func (r *municipalityResolver) CoordinationAssociations(ctx context.Context, obj
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Association { return c.MunicipalityAssociations(obj.Code) })
 }
 
+// Offices is the resolver for the offices field.
+func (r *municipalityResolver) Offices(ctx context.Context, obj *store.Municipality) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Office { return c.MunicipalityOffices(obj.Code) })
+}
+
+// Source is the resolver for the source field.
+func (r *municipalityResolver) Source(ctx context.Context, obj *store.Municipality) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
 // ImportObservations is the resolver for the importObservations field.
 func (r *mutationResolver) ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error) {
 	obs, err := observationsFrom(input.Observations)
@@ -293,6 +308,16 @@ func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Obser
 		out[i] = found[id]
 	}
 	return out, nil
+}
+
+// Municipality is the resolver for the municipality field.
+func (r *officeResolver) Municipality(ctx context.Context, obj *store.Office) (*store.Municipality, error) {
+	return r.municipality(ctx, obj.MunicipalityCode)
+}
+
+// Source is the resolver for the source field.
+func (r *officeResolver) Source(ctx context.Context, obj *store.Office) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // CountedBy is the resolver for the countedBy field.
@@ -467,6 +492,11 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*store.Source, error) {
 	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Sources)
 }
 
+// Offices is the resolver for the offices field.
+func (r *queryResolver) Offices(ctx context.Context) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Offices)
+}
+
 // Deletions is the resolver for the deletions field.
 func (r *queryResolver) Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error) {
 	return r.db.Deletions(ctx, since, first, after)
@@ -524,6 +554,11 @@ func (r *serviceAreaResolver) AuthorisationSchemes(ctx context.Context, obj *sto
 }
 
 // Source is the resolver for the source field.
+func (r *serviceAreaResolver) Source(ctx context.Context, obj *store.ServiceArea) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
 func (r *targetGroupResolver) Source(ctx context.Context, obj *store.TargetGroup) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
 }
@@ -575,6 +610,9 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
 
+// Office returns OfficeResolver implementation.
+func (r *Resolver) Office() OfficeResolver { return &officeResolver{r} }
+
 // PaidQuantity returns PaidQuantityResolver implementation.
 func (r *Resolver) PaidQuantity() PaidQuantityResolver { return &paidQuantityResolver{r} }
 
@@ -610,6 +648,7 @@ type (
 	municipalityResolver            struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
+	officeResolver                  struct{ *Resolver }
 	paidQuantityResolver            struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }

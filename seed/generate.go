@@ -60,7 +60,7 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	for i := range nationalMunicipalities {
 		code := fmt.Sprintf("%04d", 2000+i)
 		codes = append(codes, code)
-		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän")})
+		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän"), SourceID: generatedSource})
 		for _, area := range areas {
 			ds.Schemes = append(ds.Schemes, &store.Scheme{ID: "AuthorisationScheme:" + code + "-" + area[len("ServiceArea:"):], Name: "Auktorisation (exempel)",
 				ServiceAreaID: area, MunicipalityCode: code, Status: store.SchemeInForce, SourceID: generatedSource})

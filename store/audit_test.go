@@ -31,8 +31,8 @@ func randomWorld(r *rand.Rand) *world {
 	ds := &Dataset{
 		Info:           &DatasetInfo{Title: "Random", Description: "d", Publisher: "p", License: "CC0-1.0", LicenseURL: "https://example.org"},
 		Sources:        []*Source{{ID: src, Title: "Random", Publisher: "Tests", Illustrative: true}},
-		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg"}, {Code: "0000", Name: "Riket"}},
-		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "d"}},
+		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg", SourceID: src}, {Code: "0000", Name: "Riket", SourceID: src}},
+		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "d", SourceID: src}},
 		Schemes:        []*Scheme{{ID: "AuthorisationScheme:0183-sfi", Name: "SFI", ServiceAreaID: "ServiceArea:sfi", MunicipalityCode: "0183", Status: SchemeInForce, SourceID: src}},
 		Metrics: []*Metric{
 			{ID: "Metric:pass", Name: "Pass", Description: "d", Definition: "d", Unit: UnitPercent, Direction: HigherIsBetter, ServiceAreaID: "ServiceArea:sfi", Headline: true, SourceID: src},

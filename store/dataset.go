@@ -28,7 +28,7 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			return nil, err
 		}
 		for _, table := range []string{
-			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
+			"offices", "milestones", "target_groups", "association_members", "association_municipalities", "associations",
 			"agencies", "observations", "metric_relations", "metric_paid_for", "metrics", "authorisation_events", "authorisations", "price_items", "price_lists", "schemes",
 			"providers", "service_areas", "municipalities", "sources",
 		} {
@@ -54,11 +54,11 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				s.ID, s.Title, s.Publisher, s.Author, s.URL, s.PublishedOn, s.PublishedOnPrecision, s.Illustrative, s.Description)
 		}
 		for _, m := range ds.Municipalities {
-			w.exec(`INSERT INTO municipalities (code, name, county) VALUES (?1, ?2, ?3)`, m.Code, m.Name, m.County)
+			w.exec(`INSERT INTO municipalities (code, name, county, source_id) VALUES (?1, ?2, ?3, ?4)`, m.Code, m.Name, m.County, m.SourceID)
 		}
 		for i, a := range ds.ServiceAreas {
-			w.exec(`INSERT INTO service_areas (id, code, name, description, position) VALUES (?1, ?2, ?3, ?4, ?5)`,
-				a.ID, a.Code, a.Name, a.Description, i)
+			w.exec(`INSERT INTO service_areas (id, code, name, description, position, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+				a.ID, a.Code, a.Name, a.Description, i, a.SourceID)
 		}
 		for _, p := range ds.Providers {
 			w.exec(`INSERT INTO providers (id, name, organisation_number, operating_form, municipality_code, website, description, source_id, updated_at)
@@ -66,9 +66,9 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				p.ID, p.Name, p.OrganisationNumber, p.OperatingForm, p.MunicipalityCode, p.Website, p.Description, p.SourceID, stamp)
 		}
 		for _, s := range ds.Schemes {
-			w.exec(`INSERT INTO schemes (id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
-				s.ID, s.Name, s.ServiceAreaID, s.MunicipalityCode, s.Status, s.DecidedBy, s.DecidedOn, s.InForceFrom, s.InForcePeriod, s.Note, s.SourceID, stamp)
+			w.exec(`INSERT INTO schemes (id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at, status_as_of)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
+				s.ID, s.Name, s.ServiceAreaID, s.MunicipalityCode, s.Status, s.DecidedBy, s.DecidedOn, s.InForceFrom, s.InForcePeriod, s.Note, s.SourceID, stamp, s.StatusAsOf)
 		}
 		for _, l := range ds.PriceLists {
 			w.exec(`INSERT INTO price_lists (id, scheme_id, valid_from, valid_to, decided_on, source_id, updated_at)
@@ -113,9 +113,9 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				a.ID, a.Name, a.CurrentName, a.Kind, a.OrganisationNumber, a.MunicipalityCode, i, a.SourceID)
 		}
 		for i, a := range ds.Associations {
-			w.exec(`INSERT INTO associations (id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, position, source_id)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
-				a.ID, a.Name, a.Status, a.StartsOn, a.County, moneyOre(a.AnnualBudget), a.EstimatedReachMin, a.EstimatedReachMax, a.Description, i, a.SourceID)
+			w.exec(`INSERT INTO associations (id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, position, source_id, status_as_of)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+				a.ID, a.Name, a.Status, a.StartsOn, a.County, moneyOre(a.AnnualBudget), a.EstimatedReachMin, a.EstimatedReachMax, a.Description, i, a.SourceID, a.StatusAsOf)
 			for j, code := range a.MunicipalityCodes {
 				w.exec(`INSERT INTO association_municipalities (association_id, municipality_code, position) VALUES (?1, ?2, ?3)`, a.ID, code, j)
 			}
@@ -128,9 +128,13 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 					VALUES (?1, ?2, ?3, ?4, ?5, ?6)`, a.ID, j, g.Description, g.EstimateMin, g.EstimateMax, g.SourceID)
 			}
 			for j, m := range a.Milestones {
-				w.exec(`INSERT INTO milestones (association_id, position, date, period, body, description, status, source_id)
-					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID)
+				w.exec(`INSERT INTO milestones (association_id, position, date, period, body, description, status, source_id, as_of)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID, m.AsOf)
 			}
+		}
+		for i, o := range ds.Offices {
+			w.exec(`INSERT INTO offices (id, name, municipality_code, status, status_as_of, purpose, note, position, source_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`, o.ID, o.Name, o.MunicipalityCode, o.Status, o.StatusAsOf, o.Purpose, o.Note, i, o.SourceID)
 		}
 		w.exec(`INSERT INTO tombstones (id, type, deleted_at)
 			SELECT id, 'Observation', ?1 FROM temp.replaced

@@ -16,8 +16,8 @@ func smallDataset() *Dataset {
 	ds := &Dataset{
 		Info:           &DatasetInfo{Title: "Test", Description: "Test data", Publisher: "Tests", License: "CC0-1.0", LicenseURL: "https://example.org"},
 		Sources:        []*Source{{ID: src, Title: "Test source", Publisher: "Tests", Illustrative: true}},
-		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg"}, {Code: "0000", Name: "Riket"}},
-		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "SFI"}},
+		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg", SourceID: src}, {Code: "0000", Name: "Riket", SourceID: src}},
+		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "SFI", SourceID: src}},
 		Schemes:        []*Scheme{{ID: "AuthorisationScheme:0183-sfi", Name: "SFI", ServiceAreaID: "ServiceArea:sfi", MunicipalityCode: "0183", Status: SchemeInForce, SourceID: src}},
 		Metrics: []*Metric{{ID: "Metric:sfi-pass-rate", Name: "Pass rate", Description: "d", Definition: "d", Unit: UnitPercent,
 			Direction: HigherIsBetter, ServiceAreaID: "ServiceArea:sfi", Headline: true, SourceID: src}},

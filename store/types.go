@@ -47,9 +47,10 @@ type Source struct {
 
 // Municipality is a Swedish municipality; code "0000" is the whole country.
 type Municipality struct {
-	Code   string  `json:"code"`
-	Name   string  `json:"name"`
-	County *string `json:"county,omitempty"`
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	County   *string `json:"county,omitempty"`
+	SourceID string  `json:"source"`
 }
 
 // CountryCode is the code Kolada and Statistics Sweden use for the whole country.
@@ -64,6 +65,7 @@ type ServiceArea struct {
 	Code        string `json:"code"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	SourceID    string `json:"source"`
 }
 
 // OperatingForm says who runs a provider.
@@ -110,6 +112,7 @@ type Scheme struct {
 	ServiceAreaID    string       `json:"serviceArea"`
 	MunicipalityCode string       `json:"municipality"`
 	Status           SchemeStatus `json:"status"`
+	StatusAsOf       *Date        `json:"statusAsOf,omitempty"` // the day the source stated the status
 	DecidedBy        *string      `json:"decidedBy,omitempty"`
 	DecidedOn        *Date        `json:"decidedOn,omitempty"`
 	InForceFrom      *Date        `json:"inForceFrom,omitempty"`
@@ -381,6 +384,7 @@ type Association struct {
 	ID                string              `json:"id"`
 	Name              string              `json:"name"`
 	Status            AssociationStatus   `json:"status"`
+	StatusAsOf        *Date               `json:"statusAsOf,omitempty"` // the day the source stated the status
 	StartsOn          *Date               `json:"startsOn,omitempty"`
 	County            string              `json:"county"`
 	AnnualBudget      *Money              `json:"annualBudget,omitempty"`
@@ -428,7 +432,30 @@ type Milestone struct {
 	Body        string          `json:"body"`
 	Description string          `json:"description"`
 	Status      MilestoneStatus `json:"status"`
+	AsOf        *Date           `json:"asOf,omitempty"` // the day the source stated the status
 	SourceID    string          `json:"source"`
+}
+
+// OfficeStatus is where an office stands.
+type OfficeStatus string
+
+const (
+	OfficePlanned     OfficeStatus = "PLANNED"
+	OfficeEstablished OfficeStatus = "ESTABLISHED"
+	OfficeClosed      OfficeStatus = "CLOSED"
+)
+
+// Office is a unit of a municipality that follows up its services, such as the quality office
+// (kvalitetskansli) that follows up every provider whatever its operating form.
+type Office struct {
+	ID               string       `json:"id"`
+	Name             string       `json:"name"`
+	MunicipalityCode string       `json:"municipality"`
+	Status           OfficeStatus `json:"status"`
+	StatusAsOf       *Date        `json:"statusAsOf,omitempty"` // the day the source stated the status
+	Purpose          string       `json:"purpose"`
+	Note             *string      `json:"note,omitempty"`
+	SourceID         string       `json:"source"`
 }
 
 // Dataset is the whole data set, as the seed files hold it and Replace writes it.
@@ -445,4 +472,5 @@ type Dataset struct {
 	Observations   []*Observation   `json:"observations,omitempty"`
 	Agencies       []*Agency        `json:"agencies,omitempty"`
 	Associations   []*Association   `json:"coordinationAssociations,omitempty"`
+	Offices        []*Office        `json:"offices,omitempty"`
 }

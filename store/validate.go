@@ -31,6 +31,7 @@ func (ds *Dataset) Validate() error {
 			v.add("municipality %q: listed twice", m.Code)
 		}
 		municipalities[m.Code] = true
+		v.ref("municipality "+m.Code, "source", m.SourceID)
 	}
 	municipality := func(owner, code string) {
 		if !municipalities[code] {
@@ -39,6 +40,7 @@ func (ds *Dataset) Validate() error {
 	}
 	for _, a := range ds.ServiceAreas {
 		v.id("ServiceArea", a.ID)
+		v.ref(a.ID, "source", a.SourceID)
 	}
 	for _, p := range ds.Providers {
 		v.id("Provider", p.ID)
@@ -52,6 +54,7 @@ func (ds *Dataset) Validate() error {
 		municipality(s.ID, s.MunicipalityCode)
 		v.enum(s.ID, "status", string(s.Status), "PLANNED", "PROPOSED", "IN_FORCE", "ENDED")
 		v.date(s.ID, "decidedOn", s.DecidedOn)
+		v.date(s.ID, "statusAsOf", s.StatusAsOf)
 		v.date(s.ID, "inForceFrom", s.InForceFrom)
 		if s.InForcePeriod != nil {
 			v.period(s.ID, *s.InForcePeriod)
@@ -161,6 +164,7 @@ func (ds *Dataset) Validate() error {
 		v.id("CoordinationAssociation", a.ID)
 		v.enum(a.ID, "status", string(a.Status), "PLANNED", "ACTIVE", "DISSOLVED")
 		v.date(a.ID, "startsOn", a.StartsOn)
+		v.date(a.ID, "statusAsOf", a.StatusAsOf)
 		v.ref(a.ID, "source", a.SourceID)
 		for _, code := range a.MunicipalityCodes {
 			municipality(a.ID, code)
@@ -174,11 +178,22 @@ func (ds *Dataset) Validate() error {
 		}
 		for _, m := range a.Milestones {
 			v.date(a.ID+" milestone", "date", m.Date)
+			v.date(a.ID+" milestone", "asOf", m.AsOf)
 			if m.Period != nil {
 				v.period(a.ID+" milestone", *m.Period)
 			}
 			v.enum(a.ID+" milestone", "status", string(m.Status), "DONE", "EXPECTED", "PLANNED")
 			v.ref(a.ID+" milestone", "source", m.SourceID)
+		}
+	}
+	for _, o := range ds.Offices {
+		v.id("Office", o.ID)
+		municipality(o.ID, o.MunicipalityCode)
+		v.enum(o.ID, "status", string(o.Status), "PLANNED", "ESTABLISHED", "CLOSED")
+		v.date(o.ID, "statusAsOf", o.StatusAsOf)
+		v.ref(o.ID, "source", o.SourceID)
+		if o.Purpose == "" {
+			v.add("%s: the purpose is required", o.ID)
 		}
 	}
 	return v.result()

@@ -88,7 +88,7 @@ type ObservationInput struct {
 	Provider *string `json:"provider,omitempty"`
 	// The municipality (four-digit code): where the provider was followed up, or the one the figure is about.
 	Municipality string `json:"municipality"`
-	// The period, for example `2018`, `2018-HT`, `2018-Q3` or `2018-09`.
+	// The period, for example `2018`, `2018-HT`, `2018-Q3`, `2018-09`, or a span of days such as `2016-07-01--2017-09-30`.
 	Period string `json:"period"`
 	// The value, in the metric's unit; percentages lie within 0–100.
 	Value *float64 `json:"value,omitempty"`
