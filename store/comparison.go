@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -30,7 +31,11 @@ type Comparison struct {
 	References   []*ComparisonReference
 
 	ContainsIllustrativeData bool
+	sources                  map[string]bool // of every figure in it
 }
+
+// SourceIDs lists the sources of every figure in the comparison, cells and references, in order.
+func (c *Comparison) SourceIDs() []string { return slices.Sorted(maps.Keys(c.sources)) }
 
 // ComparisonRow is one provider's row.
 type ComparisonRow struct {
@@ -196,6 +201,7 @@ func bySubject(figures []*Observation) map[string]map[string]*Observation {
 // fillComparison lays the figures out as rows, ranks each column, and adds summaries and references.
 func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figures []*Observation) {
 	subjects := bySubject(figures)
+	cmpn.sources = map[string]bool{}
 	for _, p := range c.comparedProviders(cmpn, figures) {
 		if len(forms) > 0 && !slices.Contains(forms, p.OperatingForm) {
 			continue
@@ -207,6 +213,7 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 				cell.Observation, cell.Value, cell.ValueWomen, cell.ValueMen = o, o.Value, o.ValueWomen, o.ValueMen
 				cell.SampleSize, cell.Suppressed, cell.Illustrative = o.SampleSize, o.Suppressed, c.Illustrative(o.SourceID)
 				cell.SuppressionReason = o.SuppressionReason
+				cmpn.sources[o.SourceID] = true
 			}
 			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || cell.Illustrative
 			row.Cells = append(row.Cells, cell)
@@ -234,6 +241,7 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 			cmpn.References = append(cmpn.References, &ComparisonReference{
 				Metric: m, Scope: scope, Municipality: c.Municipality(code), Observation: o, Source: c.Source(o.SourceID),
 			})
+			cmpn.sources[o.SourceID] = true
 			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || c.Illustrative(o.SourceID)
 		}
 	}
