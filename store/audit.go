@@ -328,8 +328,8 @@ func (a *attack) leftOver(m *Metric, t *table, obs []*Observation, withheld func
 				left.amount = nil
 			}
 		}
-		if left.size == nil || r.complete && (len(hidden) <= 1 || len(hidden) == len(r.children)) {
-			continue // nothing left over, or a single figure or the parent itself, which elimination has judged
+		if left.size == nil || r.complete && (len(hidden) == 1 || len(hidden) > 0 && len(hidden) == len(r.children)) {
+			continue // a single figure, or the parent's whole group, which elimination has judged
 		}
 		if left.size.Sign() > 0 && left.size.Cmp(big.NewRat(int64(a.threshold), 1)) < 0 {
 			what := "the parts of " + cellName(obs[t.cells[r.parent].figure], t.cells[r.parent].part) + " not published"

@@ -342,16 +342,17 @@ func (p *protection) leavesSmallGroup(r relation, known func(int) bool) bool {
 			return true
 		}
 	}
-	if len(hidden) == 0 && r.complete {
-		return false
-	}
+	// What a reader subtracts from the published figures: with every part published the rest should be
+	// nobody, but when the figures do not add up (a provider's figure deleted, a municipality's figure
+	// counting people elsewhere), what is left is a group too. (A part worked out is worked out from
+	// these same sizes, so it leaves nothing new.)
 	left := p.t.size(r.parent)
 	if left == nil {
 		return false
 	}
 	rest := *left
 	for _, c := range r.children {
-		if known(c) {
+		if p.reason[c] == "" {
 			n := p.t.size(c)
 			if n == nil {
 				return false

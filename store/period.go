@@ -84,7 +84,7 @@ func parseRange(s, from, to string) (Period, error) {
 	case start.Year() < 1900 || end.Year() > 2200:
 		return Period{}, inputErrorf("invalid period %q: the years must be between 1900 and 2200; use %s", s, periodForms)
 	case !end.After(start):
-		return Period{}, inputErrorf("invalid period %q: the last day must come after the first", s)
+		return Period{}, inputErrorf("invalid period %q: the last day must come after the first; use %s", s, periodForms)
 	}
 	for _, calendar := range calendarPeriods(start.Year()) {
 		if p, _ := ParsePeriod(calendar); p.Start == Date(from) && p.End == Date(to) {
