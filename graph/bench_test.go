@@ -27,7 +27,7 @@ func nationalDB(b *testing.B) (*store.DB, string) {
 	b.Helper()
 	path := os.Getenv("NATIONAL_DB")
 	if path == "" {
-		path = filepath.Join(os.TempDir(), "jamforelse-national-v1.db")
+		path = filepath.Join(os.TempDir(), "jamforelse-national-v2.db")
 	}
 	if _, err := os.Stat(path); err != nil {
 		b.Logf("generating the national data set into %s", path)

@@ -254,14 +254,19 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 
 // disclosureAudit is `server disclosure-audit [-db FILE]`: an attacker's program over the published
 // figures (see store.Audit). It prints every withheld figure based on too few individuals that it could
-// work out, and fails if there is any.
+// work out, and fails if there is any. A database in use is only read; a new one is seeded first, as the
+// server would.
 func disclosureAudit(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	flags, dbPath := commandFlags("disclosure-audit", "disclosure-audit [-db FILE]", getenv, stdout)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("disclosure-audit: %w", err)
+	if _, err := os.Stat(*dbPath); errors.Is(err, os.ErrNotExist) {
+		db, err := openSeeded(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		db.Close()
 	}
 	db, err := store.Open(ctx, *dbPath, store.Options{ReadOnly: true})
 	if err != nil {
@@ -277,9 +282,15 @@ func disclosureAudit(ctx context.Context, args []string, getenv func(string) str
 	for _, n := range report.Withheld {
 		withheld += n
 	}
-	fmt.Fprintf(stdout, "%s: %d figures, %d withheld (%d too few individuals, %d protecting another figure, %d of unknown size); threshold %d\n",
-		*dbPath, report.Figures, withheld, report.Withheld[store.TooFewIndividuals], report.Withheld[store.ProtectsOtherFigure],
-		report.Withheld[store.SizeUnknown], report.Threshold)
+	genders := 0
+	for _, n := range report.WithheldGenders {
+		genders += n
+	}
+	fmt.Fprintf(stdout, "%s: threshold %d; %d figures, %d withheld (%d too few individuals, %d protecting another figure, %d of unknown size); "+
+		"of those shown, %d without their values for women and men (%d too few, %d protecting another figure, %d of unknown size)\n",
+		*dbPath, report.Threshold, report.Figures, withheld, report.Withheld[store.TooFewIndividuals], report.Withheld[store.ProtectsOtherFigure],
+		report.Withheld[store.SizeUnknown], genders, report.WithheldGenders[store.TooFewIndividuals], report.WithheldGenders[store.ProtectsOtherFigure],
+		report.WithheldGenders[store.SizeUnknown])
 	fmt.Fprintf(stdout, "tried: municipality minus providers, period minus parts, total minus women or men (together, by exact elimination), "+
 		"what each subtraction leaves over, payments under the price lists, summaries and ranks\n")
 	for _, r := range report.Recovered {

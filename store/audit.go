@@ -30,6 +30,8 @@ type AuditReport struct {
 	Threshold int
 	Figures   int                       // every stored figure
 	Withheld  map[SuppressionReason]int // figures withheld, by reason
+	// WithheldGenders counts, by reason, the figures shown whose values for women and men are withheld.
+	WithheldGenders map[SuppressionReason]int
 	Recovered []Recovery                // what must never be worked out, and was
 	// WorkedOut counts withheld figures based on at least the threshold that were worked out: no
 	// disclosure in themselves, and what the attack then goes on from.
@@ -67,12 +69,14 @@ func (db *DB) Audit(ctx context.Context) (*AuditReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	report := &AuditReport{Threshold: c.Info.SuppressBelow, Withheld: map[SuppressionReason]int{}}
+	report := &AuditReport{Threshold: c.Info.SuppressBelow, Withheld: map[SuppressionReason]int{}, WithheldGenders: map[SuppressionReason]int{}}
 	groups := map[group][]*Observation{}
 	err = db.EachObservation(ctx, c, func(o *Observation) error {
 		report.Figures++
 		if o.SuppressionReason != nil {
 			report.Withheld[*o.SuppressionReason]++
+		} else if o.GenderSuppressionReason != nil {
+			report.WithheldGenders[*o.GenderSuppressionReason]++
 		}
 		m := c.Metric(o.MetricID)
 		if m == nil {

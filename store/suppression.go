@@ -145,6 +145,7 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 		return 0, err
 	}
 	byMetric := map[string][]*groupRow{}
+	periods := map[string]Period{} // a group has few periods and many figures
 	for rows.Next() {
 		r := new(groupRow)
 		var metricID, period string
@@ -154,10 +155,15 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 			rows.Close()
 			return 0, err
 		}
-		if f.period, err = ParsePeriod(period); err != nil {
-			rows.Close()
-			return 0, err
+		p, ok := periods[period]
+		if !ok {
+			if p, err = ParsePeriod(period); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			periods[period] = p
 		}
+		f.period = p
 		f.metric = metrics[metricID]
 		byMetric[metricID] = append(byMetric[metricID], r)
 	}
