@@ -132,18 +132,7 @@ func errorsAs(err error, target **ProblemsError) bool {
 // the events that lead to what they said, and a grant whose validUntil has passed is no longer ACTIVE.
 func TestMigratingAuthorisationsKeepsWhatTheyWere(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 6; i++ {
-		names, _ := migrations.ReadDir("migrations")
-		script, _ := migrations.ReadFile("migrations/" + names[i-1].Name())
-		if _, err := old.Exec(string(script)); err != nil {
-			t.Fatalf("%s: %v", names[i-1].Name(), err)
-		}
-	}
-	_, err = old.Exec(`PRAGMA user_version = 6;
+	err := oldDatabase(t, path, 6, `
 		INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at) VALUES (1, 't', 'd', 'p', 'CC0-1.0', 'https://example.org', 1, '2020-01-01T00:00:00Z');
 		INSERT INTO sources (id, title, publisher, illustrative) VALUES ('Source:s', 'S', 'P', 1);
 		INSERT INTO municipalities (code, name) VALUES ('0183', 'Sundbyberg');
@@ -157,7 +146,6 @@ func TestMigratingAuthorisationsKeepsWhatTheyWere(t *testing.T) {
 			('Authorisation:b/0183-sfi', 'Provider:b', 'AuthorisationScheme:0183-sfi', 'REVOKED', '2017-01-01', '2019-06-30', 'Brister', 'Source:s', 'x'),
 			('Authorisation:c/0183-sfi', 'Provider:c', 'AuthorisationScheme:0183-sfi', 'PENDING', NULL, NULL, NULL, 'Source:s', 'x'),
 			('Authorisation:d/0183-sfi', 'Provider:d', 'AuthorisationScheme:0183-sfi', 'ACTIVE', '2018-01-01', NULL, NULL, 'Source:s', 'x');`)
-	old.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,4 +173,23 @@ func TestMigratingAuthorisationsKeepsWhatTheyWere(t *testing.T) {
 	if r := cat.Authorisation("Authorisation:b/0183-sfi").Reason(Today()); r == nil || *r != "Brister" {
 		t.Errorf("the revocation's reason = %v, want Brister", r)
 	}
+}
+
+// oldDatabase makes a database as the program of schema version was left it, with data inserted.
+func oldDatabase(t *testing.T, path string, version int, data string) error {
+	t.Helper()
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	names, _ := migrations.ReadDir("migrations")
+	for _, name := range names[:version] {
+		script, _ := migrations.ReadFile("migrations/" + name.Name())
+		if _, err := old.Exec(string(script)); err != nil {
+			return fmt.Errorf("%s: %w", name.Name(), err)
+		}
+	}
+	_, err = old.Exec(fmt.Sprintf("PRAGMA user_version = %d;\n%s", version, data))
+	return err
 }

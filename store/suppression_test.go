@@ -129,3 +129,40 @@ func TestTheThresholdIsKeptWithTheData(t *testing.T) {
 		t.Errorf("the stored threshold is %d, want 10", c.Info.SuppressBelow)
 	}
 }
+
+// TestMigrationDecidesSuppression: a database from before disclosure control is decided on in the
+// migration's own transaction, and its data version moves, so no answer cached under the old version is
+// served again.
+func TestMigrationDecidesSuppression(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	err := oldDatabase(t, path, 5, `
+		INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at) VALUES (1, 't', 'd', 'p', 'CC0-1.0', 'https://example.org', 7, '2020-01-01T00:00:00Z');
+		INSERT INTO sources (id, title, publisher, illustrative) VALUES ('Source:s', 'S', 'P', 1);
+		INSERT INTO municipalities (code, name) VALUES ('0183', 'Sundbyberg');
+		INSERT INTO service_areas (id, code, name, description, position) VALUES ('ServiceArea:sfi', 'sfi', 'SFI', 'd', 0);
+		INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, headline, position, source_id)
+			VALUES ('Metric:pass', 'Pass', 'd', 'd', 'PERCENT', 'HIGHER_IS_BETTER', 'ServiceArea:sfi', 1, 0, 'Source:s');
+		INSERT INTO providers (id, name, operating_form, municipality_code, source_id, updated_at) VALUES
+			('Provider:a', 'A', 'PRIVATE', '0183', 'Source:s', 'x'), ('Provider:b', 'B', 'PRIVATE', '0183', 'Source:s', 'x'), ('Provider:c', 'C', 'PRIVATE', '0183', 'Source:s', 'x');
+		INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end, value, sample_size, status, source_id, updated_at) VALUES
+			('Metric:pass', NULL, '0183', '2018', '2018-01-01', '2018-12-31', 70, 155, 'FINAL', 'Source:s', '2020-01-01T00:00:00Z'),
+			('Metric:pass', 'Provider:a', '0183', '2018', '2018-01-01', '2018-12-31', 70, 100, 'FINAL', 'Source:s', '2020-01-01T00:00:00Z'),
+			('Metric:pass', 'Provider:b', '0183', '2018', '2018-01-01', '2018-12-31', 70, 50, 'FINAL', 'Source:s', '2020-01-01T00:00:00Z'),
+			('Metric:pass', 'Provider:c', '0183', '2018', '2018-01-01', '2018-12-31', 70, 5, 'FINAL', 'Source:s', '2020-01-01T00:00:00Z');`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, _ := withheld(t, db)
+	want := map[string]SuppressionReason{"Observation:pass/c/2018": TooFewIndividuals, "Observation:pass/b/2018": ProtectsOtherFigure}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after the migration (-want +got):\n%s", diff)
+	}
+	if c, _ := db.Catalog(t.Context()); c.Info.Version != 8 {
+		t.Errorf("data version %d after the migration, want 8: the answers cached under 7 are stale", c.Info.Version)
+	}
+}
