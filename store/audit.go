@@ -32,7 +32,7 @@ type AuditReport struct {
 	Withheld  map[SuppressionReason]int // figures withheld, by reason
 	// WithheldGenders counts, by reason, the figures shown whose values for women and men are withheld.
 	WithheldGenders map[SuppressionReason]int
-	Recovered []Recovery                // what must never be worked out, and was
+	Recovered       []Recovery // what must never be worked out, and was
 	// WorkedOut counts withheld figures based on at least the threshold that were worked out: no
 	// disclosure in themselves, and what the attack then goes on from.
 	WorkedOut int

@@ -133,10 +133,6 @@ func errorsAs(err error, target **ProblemsError) bool {
 func TestMigratingAuthorisationsKeepsWhatTheyWere(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	err := oldDatabase(t, path, 6, `
-		INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at) VALUES (1, 't', 'd', 'p', 'CC0-1.0', 'https://example.org', 1, '2020-01-01T00:00:00Z');
-		INSERT INTO sources (id, title, publisher, illustrative) VALUES ('Source:s', 'S', 'P', 1);
-		INSERT INTO municipalities (code, name) VALUES ('0183', 'Sundbyberg');
-		INSERT INTO service_areas (id, code, name, description, position) VALUES ('ServiceArea:sfi', 'sfi', 'SFI', 'd', 0);
 		INSERT INTO schemes (id, name, service_area_id, municipality_code, status, source_id, updated_at) VALUES ('AuthorisationScheme:0183-sfi', 'S', 'ServiceArea:sfi', '0183', 'IN_FORCE', 'Source:s', 'x');
 		INSERT INTO providers (id, name, operating_form, municipality_code, source_id, updated_at) VALUES
 			('Provider:a', 'A', 'PRIVATE', '0183', 'Source:s', 'x'), ('Provider:b', 'B', 'PRIVATE', '0183', 'Source:s', 'x'),
@@ -175,7 +171,8 @@ func TestMigratingAuthorisationsKeepsWhatTheyWere(t *testing.T) {
 	}
 }
 
-// oldDatabase makes a database as the program of schema version was left it, with data inserted.
+// oldDatabase makes a database as a program of an older schema version left it: a data set (version 7)
+// with one source, municipality and service area, and the data given.
 func oldDatabase(t *testing.T, path string, version int, data string) error {
 	t.Helper()
 	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
@@ -190,6 +187,11 @@ func oldDatabase(t *testing.T, path string, version int, data string) error {
 			return fmt.Errorf("%s: %w", name.Name(), err)
 		}
 	}
-	_, err = old.Exec(fmt.Sprintf("PRAGMA user_version = %d;\n%s", version, data))
+	_, err = old.Exec(fmt.Sprintf(`PRAGMA user_version = %d;
+		INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at) VALUES (1, 't', 'd', 'p', 'CC0-1.0', 'https://example.org', 7, '2020-01-01T00:00:00Z');
+		INSERT INTO sources (id, title, publisher, illustrative) VALUES ('Source:s', 'S', 'P', 1);
+		INSERT INTO municipalities (code, name) VALUES ('0183', 'Sundbyberg');
+		INSERT INTO service_areas (id, code, name, description, position) VALUES ('ServiceArea:sfi', 'sfi', 'SFI', 'd', 0);
+		%s`, version, data))
 	return err
 }

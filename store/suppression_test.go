@@ -136,10 +136,6 @@ func TestTheThresholdIsKeptWithTheData(t *testing.T) {
 func TestMigrationDecidesSuppression(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	err := oldDatabase(t, path, 5, `
-		INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at) VALUES (1, 't', 'd', 'p', 'CC0-1.0', 'https://example.org', 7, '2020-01-01T00:00:00Z');
-		INSERT INTO sources (id, title, publisher, illustrative) VALUES ('Source:s', 'S', 'P', 1);
-		INSERT INTO municipalities (code, name) VALUES ('0183', 'Sundbyberg');
-		INSERT INTO service_areas (id, code, name, description, position) VALUES ('ServiceArea:sfi', 'sfi', 'SFI', 'd', 0);
 		INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, headline, position, source_id)
 			VALUES ('Metric:pass', 'Pass', 'd', 'd', 'PERCENT', 'HIGHER_IS_BETTER', 'ServiceArea:sfi', 1, 0, 'Source:s');
 		INSERT INTO providers (id, name, operating_form, municipality_code, source_id, updated_at) VALUES
