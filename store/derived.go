@@ -51,7 +51,11 @@ func (c *Catalog) derive(m *Metric, numerator, denominator *Observation) *Observ
 	}
 	if numerator.Suppressed || denominator.Suppressed {
 		o.Suppressed = true
+		// Too few individuals says more than protecting another figure, whichever of the two it is.
 		o.SuppressionReason = cmp.Or(numerator.SuppressionReason, denominator.SuppressionReason)
+		if r := denominator.SuppressionReason; r != nil && *r == TooFewIndividuals {
+			o.SuppressionReason = r
+		}
 		return o
 	}
 	o.SampleSize = smaller(numerator.SampleSize, denominator.SampleSize)

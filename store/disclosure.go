@@ -232,12 +232,11 @@ func (p *protection) primary() {
 		cells := p.t.cellOf[i]
 		total, genders := primaryReasons(f, p.threshold)
 		if total != "" {
-			p.hide(cells[totalPart], total, true)
+			p.hide(cells[totalPart], total, total == SizeUnknown)
 		}
 		if genders != "" {
 			for _, part := range []part{womenPart, menPart} {
-				n := f.n[part]
-				p.hide(cells[part], genders, genders == SizeUnknown || n == nil || *n < p.threshold)
+				p.hide(cells[part], genders, genders == SizeUnknown || f.n[part] == nil)
 			}
 		}
 	}
@@ -267,9 +266,12 @@ func primaryReasons(f tableFigure, threshold int) (total, genders SuppressionRea
 }
 
 // hide withholds a cell, with what must go with it: a total takes its values for women and men along
-// (they would give it back), and a value for women or men takes the other (the total would).
+// (they would give it back), and a value for women or men takes the other (the total would). A cell
+// based on fewer individuals than the threshold must never be worked out, whatever it was withheld for,
+// and so must one that is sensitive for another reason (its size unknown, money that reveals counts).
 func (p *protection) hide(c int, why SuppressionReason, sensitive bool) {
-	p.sensitive[c] = p.sensitive[c] || sensitive
+	n := p.t.size(c)
+	p.sensitive[c] = p.sensitive[c] || sensitive || n != nil && *n < p.threshold
 	if p.reason[c] != "" {
 		return
 	}
