@@ -57,49 +57,70 @@ func (r Recovery) String() string {
 	return s
 }
 
-// auditFigure is a published figure in the attacker's table.
-type auditFigure struct {
-	*Observation
-	size [3]*big.Rat // individuals of the total, women and men, as a reader can tell them
-}
-
-// Audit attacks the published figures and reports what it recovered.
+// Audit attacks the published figures and reports what it recovered. It reads them one municipality's
+// year at a time, as a reader would page through them, so its memory is that of the largest.
 func (db *DB) Audit(ctx context.Context) (*AuditReport, error) {
 	c, err := db.Catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
 	report := &AuditReport{Threshold: c.Info.SuppressBelow, Withheld: map[SuppressionReason]int{}, WithheldGenders: map[SuppressionReason]int{}}
-	groups := map[group][]*Observation{}
-	err = db.EachObservation(ctx, c, func(o *Observation) error {
-		report.Figures++
-		if o.SuppressionReason != nil {
-			report.Withheld[*o.SuppressionReason]++
-		} else if o.GenderSuppressionReason != nil {
-			report.WithheldGenders[*o.GenderSuppressionReason]++
+	a := attack{c: c, report: report, threshold: c.Info.SuppressBelow}
+	err = db.eachMunicipalityYear(ctx, c, func(figures []*Observation) {
+		groups := map[group][]*Observation{}
+		for _, o := range figures {
+			report.Figures++
+			if o.SuppressionReason != nil {
+				report.Withheld[*o.SuppressionReason]++
+			} else if o.GenderSuppressionReason != nil {
+				report.WithheldGenders[*o.GenderSuppressionReason]++
+			}
+			if m := c.Metric(o.MetricID); m != nil {
+				year, _ := strconv.Atoi(string(o.PeriodStart[:4]))
+				g := group{area: m.ServiceAreaID, municipality: o.MunicipalityCode, year: year}
+				groups[g] = append(groups[g], o)
+			}
 		}
-		m := c.Metric(o.MetricID)
-		if m == nil {
-			return nil
+		for _, g := range slices.SortedFunc(maps.Keys(groups), compareGroups) {
+			a.group(g, groups[g])
+			a.summaries(g, groups[g])
 		}
-		year, _ := strconv.Atoi(string(o.PeriodStart[:4]))
-		g := group{area: m.ServiceAreaID, municipality: o.MunicipalityCode, year: year}
-		groups[g] = append(groups[g], o)
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a := attack{c: c, report: report, threshold: c.Info.SuppressBelow}
-	for _, g := range slices.SortedFunc(maps.Keys(groups), compareGroups) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		a.group(g, groups[g])
-		a.summaries(g, groups[g], groups[group{area: g.area, municipality: CountryCode, year: g.year}])
-	}
 	slices.SortStableFunc(report.Recovered, compareRecoveries)
 	return report, nil
+}
+
+// eachMunicipalityYear reads every figure as it is published, and calls fn with each municipality's
+// figures (its own and its providers') for one year at a time.
+func (db *DB) eachMunicipalityYear(ctx context.Context, c *Catalog, fn func([]*Observation)) error {
+	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o
+		ORDER BY o.municipality_code, substr(o.period_start, 1, 4), o.seq`)
+	if err != nil {
+		return fmt.Errorf("query observations: %w", err)
+	}
+	defer rows.Close()
+	var batch []*Observation
+	for rows.Next() {
+		o, _, err := db.scanObservation(rows, c)
+		if err != nil {
+			return err
+		}
+		if len(batch) > 0 && (batch[0].MunicipalityCode != o.MunicipalityCode || batch[0].PeriodStart[:4] != o.PeriodStart[:4]) {
+			fn(batch)
+			batch = nil
+		}
+		batch = append(batch, o)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if len(batch) > 0 {
+		fn(batch)
+	}
+	return rows.Err()
 }
 
 // attack holds what the audit knows while it goes through the groups.
@@ -551,14 +572,15 @@ func gcd(a, b int64) int64 {
 // summaries checks each comparison the group's figures make, for every metric of the area together: its
 // summaries and ranks must come from the published cells alone, or they would tell something of the
 // withheld ones (a mean over a form's providers with one figure more than those shown gives it back).
-func (a *attack) summaries(g group, figures, country []*Observation) {
+// The country's reference lines take no part in them and are left out.
+func (a *attack) summaries(g group, figures []*Observation) {
 	periods := map[string][]*Observation{}
 	for _, o := range figures {
 		if o.ProviderID != nil {
 			periods[o.Period] = nil
 		}
 	}
-	for _, o := range append(slices.Clone(figures), country...) {
+	for _, o := range figures {
 		if _, ok := periods[o.Period]; ok {
 			periods[o.Period] = append(periods[o.Period], o)
 		}
