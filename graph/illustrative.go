@@ -45,8 +45,11 @@ func (s *requestSources) add(ids ...string) {
 // noteSources is a field middleware: it keeps the sources of the figures and objects a field returns.
 func noteSources(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
-	if s, _ := ctx.Value(sourcesKey{}).(*requestSources); s != nil && err == nil {
-		if ids := sourcesOf(res); len(ids) > 0 {
+	if err != nil {
+		return res, err
+	}
+	if ids := sourcesOf(res); len(ids) > 0 { // most fields are plain values, with none
+		if s, _ := ctx.Value(sourcesKey{}).(*requestSources); s != nil {
 			s.add(ids...)
 		}
 	}

@@ -132,7 +132,7 @@ func (db *DB) GrantAuthorisation(ctx context.Context, ch Change, providerID, sch
 		a = &Authorisation{ID: id, ProviderID: providerID, SchemeID: schemeID, SourceID: sourceID}
 	}
 	e := AuthorisationEvent{Kind: Granted, Date: grantedOn, ValidUntil: validUntil, SourceID: sourceID}
-	err = db.decide(ctx, ch, c, a, e, &ps, func(ps *problems) {
+	err = db.recordDecision(ctx, ch, c, a, e, &ps, func(ps *problems) {
 		checkDates(ps, "grantedOn", grantedOn, validUntil)
 		if st := a.StatusOn(grantedOn); st == AuthorisationActive || st == AuthorisationSuspended {
 			ps.add(0, "provider", "already has an authorisation under this scheme that is %s on %s; renew, suspend or revoke it instead", strings.ToLower(string(st)), grantedOn)
@@ -196,7 +196,7 @@ func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, kin
 	}
 	e := AuthorisationEvent{Kind: kind, Date: cmp.Or(deref(day), Today()), ValidUntil: until, SourceID: cmp.Or(deref(sourceID), a.SourceID)}
 	var ps problems
-	return db.decide(ctx, ch, c, a, e, &ps, func(ps *problems) {
+	return db.recordDecision(ctx, ch, c, a, e, &ps, func(ps *problems) {
 		if _, err := ParseDate(string(e.Date)); err != nil {
 			ps.add(0, "date", "%v", err)
 			return
@@ -205,9 +205,9 @@ func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, kin
 	})
 }
 
-// decide checks a decision about an authorisation in full, and records it as the next event of its
+// recordDecision checks a decision about an authorisation in full, and records it as the next event of its
 // history: the reason and source are required, and a decision may not come before the latest one.
-func (db *DB) decide(ctx context.Context, ch Change, c *Catalog, a *Authorisation, e AuthorisationEvent, ps *problems, check func(*problems)) error {
+func (db *DB) recordDecision(ctx context.Context, ch Change, c *Catalog, a *Authorisation, e AuthorisationEvent, ps *problems, check func(*problems)) error {
 	if ch.Reason == nil || strings.TrimSpace(*ch.Reason) == "" {
 		ps.add(0, "reason", "required: say why")
 	}

@@ -75,6 +75,13 @@ func TestWritesDecideSuppressionAsTheyWrite(t *testing.T) {
 	if id := "Observation:sfi-pass-rate/p0/2018"; !after[id].Equal(before[id]) {
 		t.Errorf("an unchanged figure's updatedAt moved from %v to %v", before[id], after[id])
 	}
+	// The figure's former version, of 40 individuals, is withheld with it: beside today's other figures
+	// it could say too much of today's.
+	c, _ := db.Catalog(t.Context())
+	revisions, err := db.Revisions(t.Context(), c, []string{"Observation:sfi-pass-rate/p2/2018"})
+	if r := revisions["Observation:sfi-pass-rate/p2/2018"]; err != nil || len(r) != 1 || !r[0].Suppressed || r[0].Value != nil {
+		t.Errorf("the former version = %+v, %v; want it withheld", r, err)
+	}
 
 	if _, err := db.ImportObservations(t.Context(), ch, []*Observation{figure(ptr("Provider:p2"), 40), figure(nil, 190)}, ImportOptions{}); err != nil {
 		t.Fatal(err)
