@@ -50,7 +50,9 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	}
 	areas := []string{"ServiceArea:sfi", "ServiceArea:grundlaggande-vuxenutbildning", "ServiceArea:gymnasial-vuxenutbildning", "ServiceArea:arbetsmarknadsinsatser"}
 	stored := map[string][]string{} // area → its stored metrics
+	units := map[string]store.MetricUnit{}
 	for _, m := range ds.Metrics {
+		units[m.ID] = m.Unit
 		if m.Formula == nil {
 			stored[m.ServiceAreaID] = append(stored[m.ServiceAreaID], m.ID)
 		}
@@ -105,8 +107,10 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 			for _, metric := range stored[area] {
 				// Each municipality's own figure, the reference line beside its providers, is theirs
 				// together, as a municipality's figure is: its size their sizes' sum, its value their mean
-				// weighted by size. That is what lets a reader subtract, and what disclosure control is for.
-				type sum struct{ n, weighted float64 }
+				// weighted by size, or, for a count or a sum of money, the sum of theirs. That is what lets
+				// a reader subtract, and what disclosure control is for.
+				additive := units[metric] == store.UnitCount || units[metric] == store.UnitSEK
+				type sum struct{ n, weighted, total float64 }
 				sums := map[place]sum{}
 				for _, p := range providers {
 					if p.areas[0] != area && (len(p.areas) < 2 || p.areas[1] != area) {
@@ -121,17 +125,20 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 							return
 						}
 						s := sums[place{p.code, period}]
-						sums[place{p.code, period}] = sum{s.n + float64(n), s.weighted + v*float64(n)}
+						sums[place{p.code, period}] = sum{s.n + float64(n), s.weighted + v*float64(n), s.total + v}
 					}
 				}
 				for _, code := range codes {
 					for _, period := range periods {
 						s := sums[place{code, period}]
 						if s.n == 0 { // no providers in this area: the municipality's figure stands alone
-							s = sum{float64(100 + values.IntN(5000)), 0}
-							s.weighted = s.n * float64(values.IntN(1000)) / 10
+							s = sum{n: float64(100 + values.IntN(5000)), total: float64(values.IntN(1000)) / 10}
+							s.weighted = s.n * s.total
 						}
 						n, v := int(s.n), math.Round(s.weighted/s.n*10)/10
+						if additive {
+							v = math.Round(s.total*10) / 10
+						}
 						o := &store.Observation{MetricID: metric, MunicipalityCode: code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {
