@@ -1,6 +1,7 @@
 // Package export writes whole tables of the data set as files for bulk download: RFC 4180 CSV in UTF-8
 // with a header row, or newline-delimited JSON, one object per line. Rows are streamed as they are read,
-// so memory stays constant however many there are, and suppressed figures stay suppressed.
+// so memory stays constant however many there are, and suppressed figures stay suppressed. Every row
+// names its source and says whether it is illustrative.
 package export
 
 import (
@@ -66,7 +67,7 @@ var tables = map[string]table{
 	},
 	"metrics": {
 		columns: []string{"id", "name", "description", "definition", "unit", "direction", "service_area_id", "kolada_id",
-			"headline", "related_metric_ids", "formula_numerator_id", "formula_denominator_id", "formula_factor", "source_id"},
+			"headline", "related_metric_ids", "formula_numerator_id", "formula_denominator_id", "formula_factor", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, m := range c.Metrics("") {
 				var num, den, factor any
@@ -74,7 +75,7 @@ var tables = map[string]table{
 					num, den, factor = f.NumeratorID, f.DenominatorID, f.Factor
 				}
 				if err := row(m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID,
-					m.Headline, strings.Join(m.RelatedIDs, ";"), num, den, factor, m.SourceID); err != nil {
+					m.Headline, strings.Join(m.RelatedIDs, ";"), num, den, factor, m.SourceID, c.Illustrative(m.SourceID)); err != nil {
 					return err
 				}
 			}
@@ -83,11 +84,11 @@ var tables = map[string]table{
 	},
 	"observations": {
 		columns: []string{"id", "metric_id", "provider_id", "municipality_code", "period", "period_start", "period_end",
-			"value", "value_women", "value_men", "sample_size", "suppressed", "status", "note", "source_id", "illustrative", "updated_at"},
+			"value", "value_women", "value_men", "sample_size", "suppressed", "suppression_reason", "status", "note", "source_id", "illustrative", "updated_at"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			return db.EachObservation(ctx, c, func(o *store.Observation) error {
 				return row(o.ID(), o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, o.PeriodStart, o.PeriodEnd,
-					o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.Suppressed, o.Status, o.Note, o.SourceID,
+					o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.Suppressed, o.SuppressionReason, o.Status, o.Note, o.SourceID,
 					c.Illustrative(o.SourceID), o.UpdatedAt)
 			})
 		},
@@ -112,7 +113,7 @@ var tables = map[string]table{
 	},
 	"associations": {
 		columns: []string{"id", "name", "status", "starts_on", "county", "annual_budget_ore", "annual_budget_sek",
-			"estimated_reach_min", "estimated_reach_max", "municipality_codes", "source_id"},
+			"estimated_reach_min", "estimated_reach_max", "municipality_codes", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, a := range c.Associations() {
 				var ore, sek any
@@ -120,7 +121,7 @@ var tables = map[string]table{
 					ore, sek = a.AnnualBudget.Ore, a.AnnualBudget.SEK()
 				}
 				if err := row(a.ID, a.Name, a.Status, a.StartsOn, a.County, ore, sek, a.EstimatedReachMin, a.EstimatedReachMax,
-					strings.Join(a.MunicipalityCodes, ";"), a.SourceID); err != nil {
+					strings.Join(a.MunicipalityCodes, ";"), a.SourceID, c.Illustrative(a.SourceID)); err != nil {
 					return err
 				}
 			}
@@ -128,7 +129,7 @@ var tables = map[string]table{
 		},
 	},
 	"association-members": {
-		columns: []string{"association_id", "agency_id", "agency_name", "agency_kind", "contribution_ore", "contribution_sek", "share", "basis", "source_id"},
+		columns: []string{"association_id", "agency_id", "agency_name", "agency_kind", "contribution_ore", "contribution_sek", "share", "basis", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, a := range c.Associations() {
 				for _, m := range a.Members {
@@ -137,7 +138,7 @@ var tables = map[string]table{
 					if m.Contribution != nil {
 						ore, sek = m.Contribution.Ore, m.Contribution.SEK()
 					}
-					if err := row(a.ID, m.AgencyID, agency.Name, agency.Kind, ore, sek, m.Share, m.Basis, m.SourceID); err != nil {
+					if err := row(a.ID, m.AgencyID, agency.Name, agency.Kind, ore, sek, m.Share, m.Basis, m.SourceID, c.Illustrative(m.SourceID)); err != nil {
 						return err
 					}
 				}
@@ -273,6 +274,11 @@ func plain(v any) any {
 		}
 		return *v
 	case *store.Date:
+		if v == nil {
+			return nil
+		}
+		return string(*v)
+	case *store.SuppressionReason:
 		if v == nil {
 			return nil
 		}

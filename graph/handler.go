@@ -72,8 +72,10 @@ func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
 	// GET URLs short and cacheable.
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
 	h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withCatalogHolder(ctx))
+		return next(withSources(withCatalogHolder(ctx)))
 	})
+	h.AroundFields(noteSources)
+	h.AroundResponses(markIllustrative(db))
 	if !opts.everyFieldByGqlgen {
 		h.AroundFields(writeCellsDirectly)
 	}

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
@@ -89,8 +88,8 @@ func (r *Resolver) municipality(ctx context.Context, code string) (*store.Munici
 	return fromCatalog(ctx, r, func(c *store.Catalog) *store.Municipality { return c.Municipality(code) })
 }
 
-// today is the date price lists are judged current on.
-func today() store.Date { return store.Date(time.Now().Format(time.DateOnly)) }
+// today is the date price lists and authorisations are judged current on.
+func today() store.Date { return store.Today() }
 
 // deref returns what p points at, or the zero value for nil: optional arguments mean "no restriction".
 func deref[T any](p *T) T {

@@ -28,6 +28,11 @@ func (r *agencyResolver) Memberships(ctx context.Context, obj *store.Agency) ([]
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.AssociationMember { return c.Memberships(obj.ID) })
 }
 
+// Source is the resolver for the source field.
+func (r *agencyResolver) Source(ctx context.Context, obj *store.Agency) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
 // Association is the resolver for the association field.
 func (r *associationMemberResolver) Association(ctx context.Context, obj *store.AssociationMember) (*store.Association, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Association { return c.Association(obj.AssociationID) })
@@ -53,6 +58,31 @@ func (r *authorisationResolver) Scheme(ctx context.Context, obj *store.Authorisa
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Scheme { return c.Scheme(obj.SchemeID) })
 }
 
+// Status is the resolver for the status field.
+func (r *authorisationResolver) Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(today()), nil
+}
+
+// StatusOn is the resolver for the statusOn field.
+func (r *authorisationResolver) StatusOn(ctx context.Context, obj *store.Authorisation, date store.Date) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(date), nil
+}
+
+// GrantedOn is the resolver for the grantedOn field.
+func (r *authorisationResolver) GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.GrantedOn(today()), nil
+}
+
+// ValidUntil is the resolver for the validUntil field.
+func (r *authorisationResolver) ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.ValidUntil(today()), nil
+}
+
+// Reason is the resolver for the reason field.
+func (r *authorisationResolver) Reason(ctx context.Context, obj *store.Authorisation) (*string, error) {
+	return obj.Reason(today()), nil
+}
+
 // Source is the resolver for the source field.
 func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisation) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
@@ -61,6 +91,11 @@ func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisa
 // Illustrative is the resolver for the illustrative field.
 func (r *authorisationResolver) Illustrative(ctx context.Context, obj *store.Authorisation) (bool, error) {
 	return r.illustrative(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
+func (r *authorisationEventResolver) Source(ctx context.Context, obj *store.AuthorisationEvent) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // ServiceArea is the resolver for the serviceArea field.
@@ -158,6 +193,16 @@ func (r *municipalityResolver) CoordinationAssociations(ctx context.Context, obj
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Association { return c.MunicipalityAssociations(obj.Code) })
 }
 
+// Offices is the resolver for the offices field.
+func (r *municipalityResolver) Offices(ctx context.Context, obj *store.Municipality) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Office { return c.MunicipalityOffices(obj.Code) })
+}
+
+// Source is the resolver for the source field.
+func (r *municipalityResolver) Source(ctx context.Context, obj *store.Municipality) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
 // ImportObservations is the resolver for the importObservations field.
 func (r *mutationResolver) ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error) {
 	obs, err := observationsFrom(input.Observations)
@@ -207,7 +252,23 @@ func (r *mutationResolver) GrantAuthorisation(ctx context.Context, input model.G
 
 // RenewAuthorisation is the resolver for the renewAuthorisation field.
 func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.ValidUntil); err != nil {
+	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RenewedOn, input.ValidUntil, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// SuspendAuthorisation is the resolver for the suspendAuthorisation field.
+func (r *mutationResolver) SuspendAuthorisation(ctx context.Context, input model.SuspendAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.SuspendAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.From, input.Until, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// ReinstateAuthorisation is the resolver for the reinstateAuthorisation field.
+func (r *mutationResolver) ReinstateAuthorisation(ctx context.Context, input model.ReinstateAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.ReinstateAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.On, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -215,7 +276,7 @@ func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.R
 
 // RevokeAuthorisation is the resolver for the revokeAuthorisation field.
 func (r *mutationResolver) RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn); err != nil {
+	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -252,6 +313,21 @@ func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Obser
 		out[i] = found[id]
 	}
 	return out, nil
+}
+
+// Municipality is the resolver for the municipality field.
+func (r *officeResolver) Municipality(ctx context.Context, obj *store.Office) (*store.Municipality, error) {
+	return r.municipality(ctx, obj.MunicipalityCode)
+}
+
+// Source is the resolver for the source field.
+func (r *officeResolver) Source(ctx context.Context, obj *store.Office) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
+// CountedBy is the resolver for the countedBy field.
+func (r *paidQuantityResolver) CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.MetricID) })
 }
 
 // Scheme is the resolver for the scheme field.
@@ -421,6 +497,11 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*store.Source, error) {
 	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Sources)
 }
 
+// Offices is the resolver for the offices field.
+func (r *queryResolver) Offices(ctx context.Context) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Offices)
+}
+
 // Deletions is the resolver for the deletions field.
 func (r *queryResolver) Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error) {
 	return r.db.Deletions(ctx, since, first, after)
@@ -478,6 +559,11 @@ func (r *serviceAreaResolver) AuthorisationSchemes(ctx context.Context, obj *sto
 }
 
 // Source is the resolver for the source field.
+func (r *serviceAreaResolver) Source(ctx context.Context, obj *store.ServiceArea) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
 func (r *targetGroupResolver) Source(ctx context.Context, obj *store.TargetGroup) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
 }
@@ -492,6 +578,11 @@ func (r *Resolver) AssociationMember() AssociationMemberResolver {
 
 // Authorisation returns AuthorisationResolver implementation.
 func (r *Resolver) Authorisation() AuthorisationResolver { return &authorisationResolver{r} }
+
+// AuthorisationEvent returns AuthorisationEventResolver implementation.
+func (r *Resolver) AuthorisationEvent() AuthorisationEventResolver {
+	return &authorisationEventResolver{r}
+}
 
 // AuthorisationScheme returns AuthorisationSchemeResolver implementation.
 func (r *Resolver) AuthorisationScheme() AuthorisationSchemeResolver {
@@ -524,6 +615,12 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
 
+// Office returns OfficeResolver implementation.
+func (r *Resolver) Office() OfficeResolver { return &officeResolver{r} }
+
+// PaidQuantity returns PaidQuantityResolver implementation.
+func (r *Resolver) PaidQuantity() PaidQuantityResolver { return &paidQuantityResolver{r} }
+
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
 
@@ -546,6 +643,7 @@ type (
 	agencyResolver                  struct{ *Resolver }
 	associationMemberResolver       struct{ *Resolver }
 	authorisationResolver           struct{ *Resolver }
+	authorisationEventResolver      struct{ *Resolver }
 	authorisationSchemeResolver     struct{ *Resolver }
 	coordinationAssociationResolver struct{ *Resolver }
 	datasetResolver                 struct{ *Resolver }
@@ -555,6 +653,8 @@ type (
 	municipalityResolver            struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
+	officeResolver                  struct{ *Resolver }
+	paidQuantityResolver            struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }

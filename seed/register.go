@@ -13,9 +13,16 @@ import (
 // The country's register (data/register/, see its README): every municipality and region, and the
 // whole country, as reference data for every data set.
 
+// The sources of the register: Statistics Sweden's list of counties and municipalities (facts.json
+// describes it), and Kolada for the whole country, whose code 0000 is Kolada's.
+const (
+	registerSource = "Source:scb-lan-och-kommuner"
+	countrySource  = "Source:kolada"
+)
+
 // country is the whole country, as Kolada names it; the register's files hold only municipalities and
 // regions.
-var country = &store.Municipality{Code: store.CountryCode, Name: "Riket", Kind: store.KindCountry}
+var country = &store.Municipality{Code: store.CountryCode, Name: "Riket", Kind: store.KindCountry, SourceID: countrySource}
 
 // register reads register/municipalities.tsv and register/regions.tsv from fsys, if they are there,
 // and returns every place they list, with the whole country. Errors name the file and line.
@@ -34,7 +41,7 @@ func register(fsys fs.FS) ([]*store.Municipality, error) {
 		code, name, county, countyName := r[0], r[1], r[2], r[3]
 		counties[county] = countyName
 		places = append(places, &store.Municipality{Code: code, Name: name, Kind: store.KindMunicipality,
-			CountyCode: &county, County: &countyName})
+			CountyCode: &county, County: &countyName, SourceID: registerSource})
 	}
 	for i, r := range regions {
 		county, id, name := r[0], r[1], r[2]
@@ -42,7 +49,8 @@ func register(fsys fs.FS) ([]*store.Municipality, error) {
 		if !ok || id != "00"+county {
 			return nil, fmt.Errorf("register/regions.tsv:%d: region %s %q does not match a county of municipalities.tsv", i+2, id, name)
 		}
-		places = append(places, &store.Municipality{Code: id, Name: name, Kind: store.KindRegion, CountyCode: &county, County: &countyName})
+		places = append(places, &store.Municipality{Code: id, Name: name, Kind: store.KindRegion, CountyCode: &county, County: &countyName,
+			SourceID: registerSource})
 	}
 	slices.SortFunc(places, func(a, b *store.Municipality) int { return strings.Compare(a.Code, b.Code) })
 	return places, nil

@@ -157,6 +157,7 @@ func merge(all, part *store.Dataset) error {
 	all.Observations = append(all.Observations, part.Observations...)
 	all.Agencies = append(all.Agencies, part.Agencies...)
 	all.Associations = append(all.Associations, part.Associations...)
+	all.Offices = append(all.Offices, part.Offices...)
 	return nil
 }
 

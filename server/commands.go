@@ -18,12 +18,13 @@ import (
 
 // commands are the program's subcommands besides serving: `server NAME …`.
 var commands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error{
-	"import":        importCSV,
-	"import-kolada": importKolada,
-	"kolada-sync":   koladaSync,
-	"token":         token,
-	"snapshot":      snapshot,
-	"generate":      generate,
+	"import":           importCSV,
+	"import-kolada":    importKolada,
+	"kolada-sync":      koladaSync,
+	"token":            token,
+	"snapshot":         snapshot,
+	"generate":         generate,
+	"disclosure-audit": disclosureAudit,
 }
 
 // commandFlags starts a subcommand's flags with the database flag every subcommand has.
@@ -203,5 +204,57 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	progress(fmt.Sprintf("done: %d observations in %s", n, *dbPath))
+	return nil
+}
+
+// disclosureAudit is `server disclosure-audit [-db FILE]`: an attacker's program over the published
+// figures (see store.Audit). It prints every withheld figure based on too few individuals that it could
+// work out, and fails if there is any. A database in use is only read; a new one is seeded first, as the
+// server would.
+func disclosureAudit(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags, dbPath := commandFlags("disclosure-audit", "disclosure-audit [-db FILE]", getenv, stdout)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dbPath); errors.Is(err, os.ErrNotExist) {
+		db, err := openSeeded(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		db.Close()
+	}
+	db, err := store.Open(ctx, *dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	report, err := db.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	withheld := 0
+	for _, n := range report.Withheld {
+		withheld += n
+	}
+	genders := 0
+	for _, n := range report.WithheldGenders {
+		genders += n
+	}
+	fmt.Fprintf(stdout, "%s: threshold %d; %d figures, %d withheld (%d too few individuals, %d protecting another figure, %d of unknown size); "+
+		"of those shown, %d without their values for women and men (%d too few, %d protecting another figure, %d of unknown size)\n",
+		*dbPath, report.Threshold, report.Figures, withheld, report.Withheld[store.TooFewIndividuals], report.Withheld[store.ProtectsOtherFigure],
+		report.Withheld[store.SizeUnknown], genders, report.WithheldGenders[store.TooFewIndividuals], report.WithheldGenders[store.ProtectsOtherFigure],
+		report.WithheldGenders[store.SizeUnknown])
+	fmt.Fprintf(stdout, "tried: municipality minus providers, period minus parts, total minus women or men (together, by exact elimination), "+
+		"what each subtraction leaves over, payments under the price lists, summaries and ranks\n")
+	for _, r := range report.Recovered {
+		fmt.Fprintln(stdout, "RECOVERED", r)
+	}
+	fmt.Fprintf(stdout, "%d withheld figures worked out that rest on at least %d individuals (no disclosure in themselves)\n", report.WorkedOut, report.Threshold)
+	fmt.Fprintf(stdout, "%d figures based on fewer than %d individuals recovered, in %.1f s\n", len(report.Recovered), report.Threshold, time.Since(start).Seconds())
+	if len(report.Recovered) > 0 {
+		return fmt.Errorf("disclosure-audit: %d withheld figures can be worked out from published ones", len(report.Recovered))
+	}
 	return nil
 }

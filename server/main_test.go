@@ -87,7 +87,7 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.addr != "0.0.0.0:9000" || cfg.dbPath != "jamforelse.db" || len(cfg.corsOrigins) != 2 || cfg.suppressBelow != 10 {
+	if cfg.addr != "0.0.0.0:9000" || cfg.dbPath != "jamforelse.db" || len(cfg.corsOrigins) != 2 || cfg.suppressBelow != 0 {
 		t.Errorf("parseConfig with ADDR and CORS_ORIGINS = %+v", cfg)
 	}
 	cfg, err = parseConfig([]string{"server", "-addr", "localhost:1", "-db", "x.db"}, func(k string) string { return env[k] }, io.Discard)

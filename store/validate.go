@@ -35,6 +35,7 @@ func (ds *Dataset) Validate() error {
 			v.enum("municipality "+m.Code, "kind", string(m.Kind), "MUNICIPALITY", "REGION", "COUNTRY")
 		}
 		v.text("municipality "+m.Code, "name", m.Name, MaxNameLength, false)
+		v.ref("municipality "+m.Code, "source", m.SourceID)
 	}
 	municipality := func(owner, code string) {
 		if !municipalities[code] {
@@ -43,6 +44,7 @@ func (ds *Dataset) Validate() error {
 	}
 	for _, a := range ds.ServiceAreas {
 		v.id("ServiceArea", a.ID)
+		v.ref(a.ID, "source", a.SourceID)
 	}
 	for _, p := range ds.Providers {
 		v.id("Provider", p.ID)
@@ -60,6 +62,7 @@ func (ds *Dataset) Validate() error {
 		municipality(s.ID, s.MunicipalityCode)
 		v.enum(s.ID, "status", string(s.Status), "PLANNED", "PROPOSED", "IN_FORCE", "ENDED")
 		v.date(s.ID, "decidedOn", s.DecidedOn)
+		v.date(s.ID, "statusAsOf", s.StatusAsOf)
 		v.date(s.ID, "inForceFrom", s.InForceFrom)
 		if s.InForcePeriod != nil {
 			v.period(s.ID, *s.InForcePeriod)
@@ -89,10 +92,22 @@ func (ds *Dataset) Validate() error {
 		v.id("Authorisation", a.ID)
 		v.ref(a.ID, "provider", a.ProviderID)
 		v.ref(a.ID, "scheme", a.SchemeID)
-		v.enum(a.ID, "status", string(a.Status), "ACTIVE", "EXPIRED", "REVOKED", "PENDING")
-		v.date(a.ID, "grantedOn", a.GrantedOn)
-		v.date(a.ID, "validUntil", a.ValidUntil)
 		v.ref(a.ID, "source", a.SourceID)
+		for i, e := range a.Events {
+			owner := fmt.Sprintf("%s event %d", a.ID, i+1)
+			v.enum(owner, "kind", string(e.Kind), "GRANTED", "RENEWED", "SUSPENDED", "REINSTATED", "REVOKED")
+			v.date(owner, "date", &e.Date)
+			v.date(owner, "validUntil", e.ValidUntil)
+			v.ref(owner, "source", e.SourceID)
+			switch {
+			case i == 0 && e.Kind != Granted:
+				v.add("%s: an authorisation's history starts with its grant", owner)
+			case i > 0 && e.Date < a.Events[i-1].Date:
+				v.add("%s: %s is before the event before it (%s); events are in the order of their dates", owner, e.Date, a.Events[i-1].Date)
+			case e.ValidUntil != nil && *e.ValidUntil < e.Date:
+				v.add("%s: validUntil %s is before its date %s", owner, *e.ValidUntil, e.Date)
+			}
+		}
 	}
 	metrics := map[string]*Metric{}
 	for _, m := range ds.Metrics {
@@ -127,6 +142,14 @@ func (ds *Dataset) Validate() error {
 				v.add("%s: only stored percentages can be parts of a whole (%s)", m.ID, *m.Whole)
 			}
 		}
+		for _, q := range m.PaidFor {
+			v.enum(m.ID+" paidFor", "unit", string(q.Unit), "PER_PARTICIPANT", "PER_COURSE", "PER_CREDIT", "PER_WEEK", "PER_MONTH", "PER_HOUR")
+			v.enum(m.ID+" paidFor", "paidWhen", string(q.PaidWhen), "ON_START", "MONTHLY", "ON_COMPLETION", "ON_PASS", "ON_TRANSITION")
+			v.ref(m.ID, "paidFor metric", q.MetricID)
+			if counter := metrics[q.MetricID]; counter == nil || counter.Derived() || len(counter.PaidFor) > 0 || counter.ServiceAreaID != m.ServiceAreaID {
+				v.add("%s: what it is paid for must be counted by a stored metric of the same service area that is not money itself, not %s", m.ID, q.MetricID)
+			}
+		}
 	}
 	for whole, parts := range wholes {
 		if len(parts) < 2 {
@@ -156,6 +179,7 @@ func (ds *Dataset) Validate() error {
 		v.id("CoordinationAssociation", a.ID)
 		v.enum(a.ID, "status", string(a.Status), "PLANNED", "ACTIVE", "DISSOLVED")
 		v.date(a.ID, "startsOn", a.StartsOn)
+		v.date(a.ID, "statusAsOf", a.StatusAsOf)
 		v.ref(a.ID, "source", a.SourceID)
 		for _, code := range a.MunicipalityCodes {
 			municipality(a.ID, code)
@@ -169,11 +193,22 @@ func (ds *Dataset) Validate() error {
 		}
 		for _, m := range a.Milestones {
 			v.date(a.ID+" milestone", "date", m.Date)
+			v.date(a.ID+" milestone", "asOf", m.AsOf)
 			if m.Period != nil {
 				v.period(a.ID+" milestone", *m.Period)
 			}
 			v.enum(a.ID+" milestone", "status", string(m.Status), "DONE", "EXPECTED", "PLANNED")
 			v.ref(a.ID+" milestone", "source", m.SourceID)
+		}
+	}
+	for _, o := range ds.Offices {
+		v.id("Office", o.ID)
+		municipality(o.ID, o.MunicipalityCode)
+		v.enum(o.ID, "status", string(o.Status), "PLANNED", "ESTABLISHED", "CLOSED")
+		v.date(o.ID, "statusAsOf", o.StatusAsOf)
+		v.ref(o.ID, "source", o.SourceID)
+		if o.Purpose == "" {
+			v.add("%s: the purpose is required", o.ID)
 		}
 	}
 	return v.result()

@@ -88,7 +88,7 @@ type ObservationInput struct {
 	Provider *string `json:"provider,omitempty"`
 	// The municipality (four-digit code): where the provider was followed up, or the one the figure is about.
 	Municipality string `json:"municipality"`
-	// The period, for example `2018`, `2018-HT`, `2018-Q3` or `2018-09`.
+	// The period, for example `2018`, `2018-HT`, `2018-Q3`, `2018-09`, or a span of days such as `2016-07-01--2017-09-30`.
 	Period string `json:"period"`
 	// The value, in the metric's unit, a finite number: a percentage within 0–100, percentage points
 	// within ±100, a count a whole number from 0 to 1,000,000,000, kronor within ±1,000,000,000,000, hours
@@ -161,14 +161,30 @@ type PublishPriceListInput struct {
 type Query struct {
 }
 
+// A suspended authorisation to put in force again.
+type ReinstateAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day it is in force again.
+	On store.Date `json:"on"`
+	// Why; required.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
 // An authorisation to extend.
 type RenewAuthorisationInput struct {
 	// The authorisation (its ID).
 	ID string `json:"id"`
+	// The day of the decision; by default today. An authorisation that expired is expired until then.
+	RenewedOn *store.Date `json:"renewedOn,omitempty"`
 	// The new last valid day; leave it out for until further notice.
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
 	// Why it is renewed; required, at most 1,000 characters.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // An authorisation to withdraw.
@@ -179,6 +195,22 @@ type RevokeAuthorisationInput struct {
 	RevokedOn store.Date `json:"revokedOn"`
 	// Why it is revoked; required (at most 1,000 characters), and shown with the authorisation.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
+// An authorisation to suspend.
+type SuspendAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day of the suspension.
+	From store.Date `json:"from"`
+	// The last day of the suspension; leave it out for until reinstated.
+	Until *store.Date `json:"until,omitempty"`
+	// Why it is suspended; required.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // Changes to a provider. Fields left out stay as they are.
