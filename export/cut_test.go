@@ -30,10 +30,10 @@ func seededFile(t *testing.T) (*store.DB, string) {
 	return db, path
 }
 
-// damage stores an infinite value in the last observation behind the store's back, as a database
-// written before the one door (store.FigureProblems) may hold one, and returns how many rows come
-// before it and its ID.
-func damage(t *testing.T, path string) (int, string) {
+// damage stores an infinite value in the first or the last observation (seq = min or max) behind the
+// store's back, as a database written before the one door (store.FigureProblems) may hold one, and
+// returns how many rows come before it and its ID.
+func damage(t *testing.T, path, seq string) (int, string) {
 	t.Helper()
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -42,37 +42,43 @@ func damage(t *testing.T, path string) (int, string) {
 	defer raw.Close()
 	var n int
 	var id string
-	if err := raw.QueryRow(`SELECT count(*) - 1, (SELECT 'Observation:' || substr(metric_id, 8) || '/' || coalesce(substr(provider_id, 10), municipality_code) || '/' || period
-		FROM observations ORDER BY seq DESC LIMIT 1) FROM observations`).Scan(&n, &id); err != nil {
+	if err := raw.QueryRow(`SELECT (SELECT count(*) FROM observations WHERE seq < o.seq), 'Observation:' || substr(metric_id, 8) || '/' || coalesce(substr(provider_id, 10), municipality_code) || '/' || period
+		FROM observations o WHERE seq = (SELECT `+seq+`(seq) FROM observations)`).Scan(&n, &id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT max(seq) FROM observations)`); err != nil {
+	if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT ` + seq + `(seq) FROM observations)`); err != nil {
 		t.Fatal(err)
 	}
 	return n, id
 }
 
 // TestAnExportThatFailsSaysWhichRow: a value no reader can use fails the export at its row, in both
-// formats (a RowError naming the row, its ID and the bytes already sent);
-// a client that goes away fails it at the row being written.
+// formats (a RowError naming the row, its ID and the bytes already sent: some when it is the last row,
+// none when it is the first); a client that goes away fails it at the row being written.
 func TestAnExportThatFailsSaysWhichRow(t *testing.T) {
 	db, path := seededFile(t)
-	before, id := damage(t, path)
 	c, err := db.Catalog(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []export.Format{export.CSV, export.NDJSON} {
-		var out bytes.Buffer
-		err := export.Write(t.Context(), &out, db, c, "observations", format)
-		var rowErr *export.RowError
-		// The seed's observations as CSV fit in the 64 kB buffer, so none was sent; as NDJSON some was.
-		if !errors.As(err, &rowErr) || rowErr.Row != before+1 || rowErr.ID != id || (rowErr.Sent == 0) != (format == export.CSV) || int64(out.Len()) != rowErr.Sent ||
-			!strings.Contains(err.Error(), "value is +Inf, which no reader can use") {
-			t.Errorf("%s export of a damaged row = %v (%+v), want a RowError at row %d, %s, after what was sent", format, err, rowErr, before+1, id)
+	for _, seq := range []string{"max", "min"} {
+		before, id := damage(t, path, seq)
+		for _, format := range []export.Format{export.CSV, export.NDJSON} {
+			var out bytes.Buffer
+			err := export.Write(t.Context(), &out, db, c, "observations", format)
+			var rowErr *export.RowError
+			if !errors.As(err, &rowErr) || rowErr.Row != before+1 || rowErr.ID != id || (rowErr.Sent == 0) != (seq == "min") || int64(out.Len()) != rowErr.Sent ||
+				!strings.Contains(err.Error(), "value is +Inf, which no reader can use") {
+				t.Errorf("%s export of a damaged row = %v (%+v), want a RowError at row %d, %s, after what was sent", format, err, rowErr, before+1, id)
+			}
 		}
 	}
 
+	// A fresh copy, undamaged, so the export gets as far as the writer lets it.
+	db, _ = seededFile(t)
+	if c, err = db.Catalog(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	gone := &failingWriter{after: 10_000}
 	err = export.Write(t.Context(), gone, db, c, "observations", export.NDJSON)
 	var rowErr *export.RowError

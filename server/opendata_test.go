@@ -242,10 +242,20 @@ func TestAnExportCutShortIsAborted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT max(seq) FROM observations)`); err != nil {
-		t.Fatal(err)
+	defer raw.Close()
+	// damage stores a value no reader can use in the first or the last row (seq = min or max) and
+	// returns its row number in the export.
+	damage := func(seq string) int {
+		var row int
+		if err := raw.QueryRow(`SELECT count(*) FROM observations WHERE seq <= (SELECT ` + seq + `(seq) FROM observations)`).Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT ` + seq + `(seq) FROM observations)`); err != nil {
+			t.Fatal(err)
+		}
+		return row
 	}
-	raw.Close()
+	last := damage("max")
 	srv, log := newTestServerFor(t, db)
 
 	resp, err := http.Get(srv.URL + "/export/observations.ndjson")
@@ -257,10 +267,11 @@ func TestAnExportCutShortIsAborted(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || err == nil {
 		t.Errorf("NDJSON export with a bad last row: %d, %d bytes, read error %v; want 200 and a transfer that breaks off", resp.StatusCode, len(body), err)
 	}
-	if !strings.Contains(log.String(), `"msg":"export failed part way"`) || !strings.Contains(log.String(), `"row":234`) {
+	if !strings.Contains(log.String(), `"msg":"export failed part way"`) || !strings.Contains(log.String(), `"row":`+strconv.Itoa(last)) {
 		t.Errorf("the log does not name the row:\n%s", log)
 	}
 
+	damage("min")
 	resp, body2 := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
 	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body2, "internal error") || resp.Header.Get("ETag") != "" {
 		t.Errorf("CSV export failing before anything is sent = %d %q (ETag %q), want a plain 500 that no cache keeps", resp.StatusCode, body2, resp.Header.Get("ETag"))

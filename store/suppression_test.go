@@ -92,7 +92,7 @@ func TestWritesDecideSuppressionAsTheyWrite(t *testing.T) {
 	if _, err := db.ImportObservations(t.Context(), ch, []*Observation{figure(ptr("Provider:p2"), 5), figure(nil, 155)}, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeleteObservations(t.Context(), Change{Actor: "test", Operation: "delete"}, []string{"Observation:sfi-pass-rate/p2/2018"}); err != nil {
+	if err := db.DeleteObservations(t.Context(), Change{Actor: "test", Operation: "delete", Reason: ptr("Återkallad")}, []string{"Observation:sfi-pass-rate/p2/2018"}); err != nil {
 		t.Fatal(err)
 	}
 	// 155 = 100 + 50 + 5, and the 5 are gone: what is left over is still a group of 5.
