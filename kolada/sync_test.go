@@ -109,6 +109,8 @@ func TestSync(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// What it brought and withdrew beside the providers' figures was decided on in the same write.
+		audited(t, db, "a sync")
 		return rep
 	}
 	type outcome struct {
