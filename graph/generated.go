@@ -4502,7 +4502,7 @@ input SuspendAuthorisationInput {
   from: Date!
   "The last day of the suspension; leave it out for until reinstated."
   until: Date
-  "Why it is suspended; required."
+  "Why it is suspended; required, at most 1,000 characters."
   reason: String!
   "Where the decision is recorded (a source's ID); by default the authorisation's source."
   source: ID
@@ -4514,7 +4514,7 @@ input ReinstateAuthorisationInput {
   id: ID!
   "The first day it is in force again."
   on: Date!
-  "Why; required."
+  "Why; required, at most 1,000 characters."
   reason: String!
   "Where the decision is recorded (a source's ID); by default the authorisation's source."
   source: ID

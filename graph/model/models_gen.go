@@ -167,7 +167,7 @@ type ReinstateAuthorisationInput struct {
 	ID string `json:"id"`
 	// The first day it is in force again.
 	On store.Date `json:"on"`
-	// Why; required.
+	// Why; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 	// Where the decision is recorded (a source's ID); by default the authorisation's source.
 	Source *string `json:"source,omitempty"`
@@ -207,7 +207,7 @@ type SuspendAuthorisationInput struct {
 	From store.Date `json:"from"`
 	// The last day of the suspension; leave it out for until reinstated.
 	Until *store.Date `json:"until,omitempty"`
-	// Why it is suspended; required.
+	// Why it is suspended; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 	// Where the decision is recorded (a source's ID); by default the authorisation's source.
 	Source *string `json:"source,omitempty"`
