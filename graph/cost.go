@@ -8,7 +8,7 @@ import (
 )
 
 // Limits bound the work one request may ask for. They are checked after the query is parsed and
-// validated and before anything runs.
+// validated and before anything runs (see pricing).
 type Limits struct {
 	MaxCost    int // the estimated number of objects the query could return (see measure)
 	MaxDepth   int // how deeply fields may nest

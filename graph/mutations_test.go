@@ -1,11 +1,7 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -13,26 +9,6 @@ import (
 	"github.com/jamforelse/api/export"
 	"github.com/jamforelse/api/store"
 )
-
-// asToken posts a query with a bearer token, as a publishing client would.
-func (a *testAPI) asToken(t *testing.T, secret, query string, variables map[string]any) response {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		req.Header.Set("Authorization", "Bearer "+secret)
-	}
-	rec := httptest.NewRecorder()
-	a.h.ServeHTTP(rec, req)
-	raw, _ := io.ReadAll(rec.Body)
-	var r response
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("answer is not JSON: %v\n%s", err, raw)
-	}
-	r.raw = string(raw)
-	return r
-}
 
 // fingerprint is everything stored, as exports: two equal fingerprints mean an unchanged database.
 func (a *testAPI) fingerprint(t *testing.T) string {

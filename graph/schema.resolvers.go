@@ -7,10 +7,11 @@ package graph
 
 import (
 	"context"
-	"math"
+	"errors"
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
 )
@@ -60,7 +61,7 @@ func (r *authorisationResolver) Scheme(ctx context.Context, obj *store.Authorisa
 
 // Status is the resolver for the status field.
 func (r *authorisationResolver) Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error) {
-	return obj.StatusOn(today()), nil
+	return obj.StatusOn(Today()), nil
 }
 
 // StatusOn is the resolver for the statusOn field.
@@ -70,17 +71,17 @@ func (r *authorisationResolver) StatusOn(ctx context.Context, obj *store.Authori
 
 // GrantedOn is the resolver for the grantedOn field.
 func (r *authorisationResolver) GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
-	return obj.GrantedOn(today()), nil
+	return obj.GrantedOn(Today()), nil
 }
 
 // ValidUntil is the resolver for the validUntil field.
 func (r *authorisationResolver) ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
-	return obj.ValidUntil(today()), nil
+	return obj.ValidUntil(Today()), nil
 }
 
 // Reason is the resolver for the reason field.
 func (r *authorisationResolver) Reason(ctx context.Context, obj *store.Authorisation) (*string, error) {
-	return obj.Reason(today()), nil
+	return obj.Reason(Today()), nil
 }
 
 // Source is the resolver for the source field.
@@ -110,7 +111,7 @@ func (r *authorisationSchemeResolver) Municipality(ctx context.Context, obj *sto
 
 // CurrentPriceList is the resolver for the currentPriceList field.
 func (r *authorisationSchemeResolver) CurrentPriceList(ctx context.Context, obj *store.Scheme) (*store.PriceList, error) {
-	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.PriceList { return c.CurrentPriceList(obj.ID, today()) })
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.PriceList { return c.CurrentPriceList(obj.ID, Today()) })
 }
 
 // PriceLists is the resolver for the priceLists field.
@@ -210,14 +211,12 @@ func (r *mutationResolver) ImportObservations(ctx context.Context, input model.I
 		return nil, err
 	}
 	res, err := r.db.ImportObservations(ctx, change(ctx, input.Reason), obs, store.ImportOptions{DryRun: deref(input.DryRun)})
-	r.wrote(ctx)
 	return &res, err
 }
 
 // DeleteObservations is the resolver for the deleteObservations field.
 func (r *mutationResolver) DeleteObservations(ctx context.Context, input model.DeleteObservationsInput) (*model.DeleteObservationsPayload, error) {
 	err := r.db.DeleteObservations(ctx, change(ctx, &input.Reason), input.Ids)
-	r.wrote(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +287,6 @@ func (r *mutationResolver) PublishPriceList(ctx context.Context, input model.Pub
 	if err != nil {
 		return nil, err
 	}
-	r.wrote(ctx)
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *model.PriceListPayload {
 		return &model.PriceListPayload{PriceList: c.PriceList(id)}
 	})
@@ -433,10 +431,11 @@ func (r *queryResolver) Dataset(ctx context.Context) (*store.DatasetInfo, error)
 
 // RateLimit is the resolver for the rateLimit field.
 func (r *queryResolver) RateLimit(ctx context.Context) (*Quota, error) {
-	if q, ok := ctx.Value(quotaKey{}).(*Quota); ok {
-		return q, nil
+	q, ok := QuotaOf(graphql.GetOperationContext(ctx))
+	if !ok { // cannot happen: the pricing extension prices every operation before it runs
+		return nil, errors.New("the operation was not priced")
 	}
-	return &Quota{Limit: math.MaxInt32, Remaining: math.MaxInt32, ResetAt: time.Now()}, nil // not served over HTTP
+	return &q, nil
 }
 
 // Municipalities is the resolver for the municipalities field.

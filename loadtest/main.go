@@ -5,7 +5,9 @@
 //
 //	go run ./server generate -db national.db
 //	go run ./server -db national.db -rate-limit 0 &
-//	go run ./loadtest -clients 32 -duration 20s -mix dashboard
+//	go run -C loadtest . -clients 32 -duration 20s -mix dashboard
+//
+// It is a module of its own, so that its dependencies (fasthttp's client) are not the service's.
 package main
 
 import (
@@ -29,6 +31,16 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/valyala/fasthttp"
 )
+
+// defaultOps is the dashboard's operations in the repository, run from its root or from loadtest/.
+func defaultOps() string {
+	for _, dir := range []string{"graph/testdata/spa", "../graph/testdata/spa"} {
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	}
+	return "graph/testdata/spa"
+}
 
 // operation is one request of the mix.
 type operation struct {
@@ -54,7 +66,7 @@ func run(args []string, stdout io.Writer) error {
 	clients := flags.Int("clients", 32, "concurrent `clients`, each sending one request after another")
 	duration := flags.Duration("duration", 20*time.Second, "how long to run")
 	mix := flags.String("mix", "dashboard", "what to send: dashboard (the mix), or one of "+strings.Join(mixNames(), ", "))
-	ops := flags.String("ops", "graph/testdata/spa", "the `folder` of the dashboard's operations")
+	ops := flags.String("ops", defaultOps(), "the `folder` of the dashboard's operations")
 	pid := flags.Int("pid", 0, "the server's process `id`, to report its resident memory (Linux)")
 	warmup := flags.Duration("warmup", 0, "send the mix for this long before measuring, so the server's caches hold what readers keep asking for")
 	popularity := flags.String("popularity", "zipf", "how readers pick a provider's page: zipf (a few pages are read by many, as when a story links them) or uniform (every page alike: the worst case for caches)")

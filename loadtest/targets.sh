@@ -15,13 +15,13 @@ bin="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$bin"' EXIT
 
 go build -o "$bin/server" ./server
-go build -o "$bin/loadtest" ./loadtest
+go build -C loadtest -o "$bin/loadtest" . # a module of its own
 if [ ! -e "$NATIONAL_DB" ]; then
 	"$bin/server" generate -db "$NATIONAL_DB"
 fi
 
 echo "== Go benchmarks: every dashboard operation, cold (no answer cache), the baseline, and through the cache"
-go test ./graph -run '^$' -bench 'Dashboard|ComparisonRaw' -benchtime "${BENCHTIME:-2s}"
+go test ./httpapi -run '^$' -bench 'Dashboard|ComparisonRaw' -benchtime "${BENCHTIME:-2s}"
 
 echo
 echo "== load: server and load tool on the same two cores, over loopback"

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,15 +18,62 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-// commands are the program's subcommands besides serving: `server NAME …`.
-var commands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error{
-	"import":           importCSV,
-	"import-kolada":    importKolada,
-	"kolada-sync":      koladaSync,
-	"token":            token,
-	"snapshot":         snapshot,
-	"generate":         generate,
-	"disclosure-audit": disclosureAudit,
+// command is one of the program's subcommands besides serving: `server NAME …`.
+type command struct {
+	summary string // one line for `server help`
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error
+}
+
+// commands are the subcommands. help is added in init, since it lists the map it is in.
+var commands = map[string]command{
+	"import":           {"publish a spreadsheet of results as offices save it, all or nothing: import [-dry-run] [-reason TEXT] FILE.csv", importCSV},
+	"import-kolada":    {"add, correct or remove figures from files of Kolada v3 pages, in one transaction: import-kolada FILE.json…", importKolada},
+	"kolada-sync":      {"fetch from Kolada's API what changed since the last run, in one transaction: kolada-sync [-years FROM-TO] [-full]", koladaSync},
+	"token":            {"make, list and revoke the API tokens that writes need: token create|list|revoke", token},
+	"snapshot":         {"write a consistent copy of a database in use: snapshot COPY.db", snapshot},
+	"generate":         {"write the national data set for benchmarks and load tests: generate -db national.db", generate},
+	"disclosure-audit": {"work out withheld figures from published ones as an attacker would; exit 1 if any: disclosure-audit", disclosureAudit},
+}
+
+func init() {
+	commands["help"] = command{"list the subcommands, or show one's flags: help [COMMAND]", help}
+}
+
+// help is `server help [COMMAND]`.
+func help(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stdout, "usage: server [flags]    serve the API (server -h lists the flags)")
+		fmt.Fprintf(stdout, "       server COMMAND …\n\n")
+		listCommands(stdout)
+		return nil
+	}
+	c, ok := commands[args[0]]
+	if !ok || args[0] == "help" {
+		return unknownCommand(args[0])
+	}
+	flags := []string{"-h"}
+	if args[0] == "token" {
+		flags = []string{"create", "-h"} // its flags come after the action
+	}
+	if err := c.run(ctx, flags, getenv, stdout); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+// listCommands writes one line for each subcommand.
+func listCommands(w io.Writer) {
+	fmt.Fprintln(w, "commands:")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(w, "  %-17s %s\n", name, commands[name].summary)
+	}
+}
+
+// unknownCommand refuses a command line naming no subcommand, with the list of those there are.
+func unknownCommand(name string) error {
+	var list strings.Builder
+	listCommands(&list)
+	return usageError{fmt.Sprintf("unknown command %q; nothing was started\n%s", name, strings.TrimRight(list.String(), "\n"))}
 }
 
 // commandFlags starts a subcommand's flags with the database flag every subcommand has.

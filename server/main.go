@@ -1,10 +1,11 @@
 // Command server runs the public comparison API: GraphQL at /graphql, GraphiQL at /, health at
 // /healthz. With no flags it listens on localhost:8080 and keeps its data in ./jamforelse.db, which it
-// creates, migrates and fills with the seed data on first start.
+// creates, migrates and fills with the seed data on first start. `server help` lists the subcommands,
+// which work on the database directly (imports, the Kolada sync, API tokens, snapshots, the national test
+// data set, the disclosure audit).
 //
-// Subcommands work on the database directly: `server import FILE.csv` publishes a spreadsheet of
-// results, `server import-kolada FILE…` reads reference figures in Kolada's data format, and
-// `server token create|list|revoke` manages the API tokens that writes through the API need.
+// This package is the process: flags and environment, subcommands, signals, the listener. What is
+// served is package httpapi's.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -26,16 +28,28 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jamforelse/api/httpapi"
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout); err != nil {
+	err := run(context.Background(), os.Args, os.Getenv, os.Stdout)
+	var usage usageError
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
+
+// usageError is a command line the program does not understand: it exits 2, as flag's own errors do.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 // config is everything the process can be told, by flag or environment variable.
 type config struct {
@@ -48,6 +62,7 @@ type config struct {
 	cacheSize     int64 // bytes
 	pprofAddr     string
 	memoryLimit   int64 // bytes
+	proxies       []netip.Prefix
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -63,7 +78,21 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	pprofAddr := flags.String("pprof-addr", getenv("PPROF_ADDR"), "serve Go's profiles (net/http/pprof) on this `address`, for measuring; keep it private (env PPROF_ADDR)")
 	memory := flags.String("memory-limit", cmp.Or(getenv("MEMORY_LIMIT"), "100"), "soft limit in `megabytes` on the Go heap: the garbage collector works harder as the heap nears it, rather than letting it grow to twice what is live; 0 for none (env MEMORY_LIMIT)")
 	cache := flags.String("cache-size", cmp.Or(getenv("CACHE_SIZE"), "32"), "`megabytes` of compressed answers to public queries kept for the next reader; 0 turns the cache off (env CACHE_SIZE)")
+	proxies := flags.String("trusted-proxies", getenv("TRUSTED_PROXIES"), "comma-separated `CIDRs` of the proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8; none by default (env TRUSTED_PROXIES)")
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "usage: server [flags]    serve the API\n       server COMMAND …   work on the database; server help COMMAND for its flags\n\n")
+		listCommands(stderr)
+		fmt.Fprintln(stderr, "\nflags:")
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args[1:]); err != nil {
+		return config{}, err
+	}
+	if flags.NArg() > 0 {
+		return config{}, unknownCommand(flags.Arg(0))
+	}
+	trusted, err := prefixes(*proxies)
+	if err != nil {
 		return config{}, err
 	}
 	memoryMB, err := wholeNumber("memory-limit", "megabytes", *memory, 0)
@@ -85,7 +114,24 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
-		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, memoryLimit: int64(memoryMB) << 20}, nil
+		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, memoryLimit: int64(memoryMB) << 20, proxies: trusted}, nil
+}
+
+// prefixes reads a comma-separated list of CIDRs; a bare address is a prefix of one address.
+func prefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range splitList(list) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("-trusted-proxies: %q is not a CIDR such as 10.0.0.0/8 or an address", s)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // wholeNumber reads a flag that takes a whole number of at least least.
@@ -101,10 +147,12 @@ func wholeNumber(flag, unit, value string, least int) (int, error) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(args) > 1 {
-		if command, ok := commands[args[1]]; ok {
-			return command(ctx, args[2:], getenv, stdout)
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		command, ok := commands[args[1]]
+		if !ok {
+			return unknownCommand(args[1])
 		}
+		return command.run(ctx, args[2:], getenv, stdout)
 	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -142,8 +190,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	handler := httpapi.New(logger, db, httpapi.Options{CORSOrigins: cfg.corsOrigins, RateLimit: cfg.rateLimit,
+		TrustedProxies: cfg.proxies, CacheSize: cfg.cacheSize, ReadOnly: cfg.readOnly})
 	srv := &http.Server{
-		Handler:           newServer(logger, db, cfg),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,6 +100,16 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 	if _, err := parseConfig([]string{"server", "-suppress-below", "0"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Error("-suppress-below 0 was accepted, want an error")
 	}
+	if cfg.proxies != nil {
+		t.Errorf("trusted proxies by default: %v, want none", cfg.proxies)
+	}
+	cfg, err = parseConfig([]string{"server", "-trusted-proxies", "10.0.0.0/8, 192.0.2.7,fd00::/8"}, func(string) string { return "" }, io.Discard)
+	if got := fmt.Sprint(cfg.proxies); err != nil || got != "[10.0.0.0/8 192.0.2.7/32 fd00::/8]" {
+		t.Errorf("-trusted-proxies = %s, %v; want the three prefixes", got, err)
+	}
+	if _, err := parseConfig([]string{"server", "-trusted-proxies", "10.0.0.0/33"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("-trusted-proxies 10.0.0.0/33 was accepted, want an error")
+	}
 }
 
 // TestImportKolada runs the import command twice on the Kolada fixture: the second run finds every
@@ -113,5 +126,38 @@ func TestImportKolada(t *testing.T) {
 	err := run(t.Context(), []string{"server", "import-kolada", "-db", dbPath, "main_test.go"}, func(string) string { return "" }, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "not a Kolada v3 data file") {
 		t.Errorf("importing a Go file = %v, want an error saying it is not a Kolada file", err)
+	}
+}
+
+// TestCommandLine: `server help` and -h list every subcommand with one line each; a command line the
+// program does not know is a usage error (exit 2) with the same list, and starts nothing.
+func TestCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // a server that started would create jamforelse.db here
+	env := func(string) string { return "" }
+	for _, args := range [][]string{{"server", "help"}, {"server", "-h"}} {
+		var out strings.Builder
+		if err := run(t.Context(), args, env, &out); err != nil {
+			t.Fatalf("%v = %v", args, err)
+		}
+		for name, c := range commands {
+			if !strings.Contains(out.String(), name+" ") || !strings.Contains(out.String(), c.summary) {
+				t.Errorf("%v does not list %s with its summary:\n%s", args, name, out.String())
+			}
+		}
+	}
+	var out strings.Builder
+	if err := run(t.Context(), []string{"server", "help", "import"}, env, &out); err != nil || !strings.Contains(out.String(), "-dry-run") {
+		t.Errorf("server help import = %v, %q; want the import's flags", err, out.String())
+	}
+	for _, args := range [][]string{{"server", "bogus"}, {"server", "-addr", "127.0.0.1:0", "bogus"}, {"server", "help", "bogus"}} {
+		err := run(t.Context(), args, env, io.Discard)
+		var usage usageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), `unknown command "bogus"`) || !strings.Contains(err.Error(), commands["token"].summary) {
+			t.Errorf("%v = %v; want a usage error naming the command and listing the others", args, err)
+		}
+	}
+	if files, _ := os.ReadDir(dir); len(files) > 0 {
+		t.Errorf("a refused command line left %v behind: it started something", files)
 	}
 }

@@ -38,7 +38,7 @@ func TestTokenSecretsStayOutOfSight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, log := newTestServerFor(t, db)
+	srv, stop := newTestServerFor(t, db)
 	var answers strings.Builder
 	for _, body := range []string{
 		`{"query":"mutation { importObservations(input: {observations: [{metric: \"Metric:sfi-pass-rate\", provider: \"Provider:sundbyberg-vuxenutbildning\", municipality: \"0183\", period: \"2021\", value: 70, sampleSize: 40, source: \"Source:illustrative-results\"}]}) { added } }"}`,
@@ -66,7 +66,7 @@ func TestTokenSecretsStayOutOfSight(t *testing.T) {
 			t.Errorf("%s holds the secret", filepath.Base(f))
 		}
 	}
-	for what, text := range map[string]string{"the log": log.String(), "the answers": answers.String(), "token list": tokenList.String()} {
+	for what, text := range map[string]string{"the log": stop(), "the answers": answers.String(), "token list": tokenList.String()} {
 		if strings.Contains(text, secret[4:]) {
 			t.Errorf("%s holds the secret", what)
 		}

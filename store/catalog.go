@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,46 +48,72 @@ type Catalog struct {
 // that reading the version takes: a cached answer then needs no connection at all.
 const versionTTL = 100 * time.Millisecond
 
-// Catalog returns the catalog of the current data version, loading it if the data has changed. It reads
-// the version from the file at most once every versionTTL, and at once after a write through this DB.
+// Catalog returns the catalog of the current data version, loading it if the data has changed. Inside a
+// read snapshot (see BeginRead) it is the catalog of the snapshot's version, read in its transaction.
+// Otherwise it reads the version from the file at most once every versionTTL, and at once after a write
+// through this DB.
 func (db *DB) Catalog(ctx context.Context) (*Catalog, error) {
+	if s := db.snapshot(ctx); s != nil {
+		return s.catalogOf()
+	}
 	now := int64(time.Since(db.opened))
 	if c := db.catalog.Load(); c != nil && now < db.versionCheckedAt.Load()+int64(versionTTL) {
 		return c, nil
 	}
+	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read data version: %w", err)
+	}
+	defer tx.Rollback()
+	return db.catalogIn(ctx, tx)
+}
+
+// catalogIn returns the catalog of the data version that tx reads: the latest or the one before it,
+// kept in memory (a request that began before a write may still read the older one), or else one
+// loaded in tx, so that its tables agree with every other read of tx. Its caller holds tx's connection
+// before it takes catalogMu, and loading needs no other connection, so the two cannot deadlock.
+func (db *DB) catalogIn(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 	var version int64
 	// Not counted in Statements: how often it runs depends on the clock, not on the request.
-	err := db.sql.QueryRowContext(ctx, `SELECT version FROM dataset`).Scan(&version)
-	if err == sql.ErrNoRows {
+	err := tx.QueryRowContext(ctx, `SELECT version FROM dataset`).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
 		version = 0
 	} else if err != nil {
 		return nil, fmt.Errorf("read data version: %w", err)
 	}
-	if c := db.catalog.Load(); c != nil && c.Info.Version == version {
-		db.versionCheckedAt.Store(now)
+	now := int64(time.Since(db.opened))
+	kept := func() *Catalog {
+		if c := db.catalog.Load(); c != nil && c.Info.Version == version {
+			db.versionCheckedAt.Store(now)
+			return c
+		}
+		if c := db.previous.Load(); c != nil && c.Info.Version == version {
+			return c
+		}
+		return nil
+	}
+	if c := kept(); c != nil {
 		return c, nil
 	}
 	db.catalogMu.Lock() // one load at a time: the others wait for it and share the result
 	defer db.catalogMu.Unlock()
-	if c := db.catalog.Load(); c != nil && c.Info.Version >= version {
+	if c := kept(); c != nil {
 		return c, nil
 	}
-	c, err := db.loadCatalog(ctx)
+	c, err := db.loadCatalog(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	db.catalog.Store(c)
-	db.versionCheckedAt.Store(now)
+	if latest := db.catalog.Load(); latest == nil || latest.Info.Version < version {
+		db.previous.Store(latest)
+		db.catalog.Store(c)
+		db.versionCheckedAt.Store(now)
+	}
 	return c, nil
 }
 
-// loadCatalog reads every table but the observations in one read transaction, so the copy is consistent.
-func (db *DB) loadCatalog(ctx context.Context) (*Catalog, error) {
-	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+// loadCatalog reads every table but the observations in tx, so the copy is consistent.
+func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 	c := &Catalog{
 		byID:               map[string]any{},
 		municipalityByCode: map[string]*Municipality{},

@@ -64,13 +64,19 @@ type DB struct {
 	sql           *sql.DB
 	suppressBelow int // the writer's threshold; 0 keeps the data's
 	primaryOnly   bool
+	path          string
+	file          os.FileInfo // the file opened, to tell when the path names another (see Health)
+	readOnly      bool
+	writing       atomic.Int32 // writes in progress through write
 
-	// statements counts every SQL statement run (but the periodic read of the data version), so tests
-	// can show that a request's cost does not grow with the rows it returns.
+	// statements counts every SQL statement run (but the reads of the data version, and the BEGIN and
+	// ROLLBACK of read snapshots), so tests can show that a request's cost does not grow with the rows
+	// it returns.
 	statements atomic.Int64
 
 	catalogMu sync.Mutex
-	catalog   atomic.Pointer[Catalog]
+	catalog   atomic.Pointer[Catalog] // of the latest data version read
+	previous  atomic.Pointer[Catalog] // of the version before it, for requests that began before a write
 	// opened and versionCheckedAt (time since opened, in nanoseconds) say when the data version was last
 	// read from the file; a write through this DB sets it far back, so the next request reads it again.
 	opened           time.Time
@@ -101,22 +107,27 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxConnections)
 	sqlDB.SetMaxIdleConns(maxConnections / 2)
 	sqlDB.SetConnMaxIdleTime(30 * time.Second)
-	db := &DB{sql: sqlDB, suppressBelow: max(opts.SuppressBelow, 0), primaryOnly: opts.PrimarySuppressionOnly, opened: time.Now()}
+	db := &DB{sql: sqlDB, suppressBelow: max(opts.SuppressBelow, 0), primaryOnly: opts.PrimarySuppressionOnly,
+		path: path, readOnly: opts.ReadOnly, opened: time.Now()}
 	db.readVersionAgain()
 	if opts.ReadOnly {
 		if err := db.checkVersion(ctx); err != nil {
 			sqlDB.Close()
 			return nil, fmt.Errorf("open %s read-only: %w", path, err)
 		}
-		return db, nil
+	} else {
+		if err := db.migrate(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
+		if err := db.keepThreshold(ctx); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
-	if err := db.migrate(ctx); err != nil {
+	if db.file, err = os.Stat(path); err != nil { // it exists now: a connection has opened it
 		sqlDB.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
-	if err := db.keepThreshold(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	return db, nil
 }
@@ -126,12 +137,6 @@ func (db *DB) readVersionAgain() { db.versionCheckedAt.Store(math.MinInt64 / 2) 
 
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
-
-// Ping checks that the database answers, for health checks.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	return db.queryRow(ctx, `SELECT 1`).Scan(&one)
-}
 
 // Statements reports how many SQL statements this DB has run since it was opened.
 func (db *DB) Statements() int64 { return db.statements.Load() }
@@ -286,6 +291,8 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 	if err := ps.err(); err != nil {
 		return err
 	}
+	db.writing.Add(1)
+	defer db.writing.Add(-1)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		stamp, err := nextStamp(ctx, tx)
 		if err != nil {
@@ -337,16 +344,6 @@ func nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 		now = last.Add(time.Nanosecond)
 	}
 	return now.Format(time.RFC3339Nano), nil
-}
-
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db.statements.Add(1)
-	return db.sql.QueryContext(ctx, query, args...)
-}
-
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	db.statements.Add(1)
-	return db.sql.QueryRowContext(ctx, query, args...)
 }
 
 // txQuery runs a query inside tx and counts it like any other statement.

@@ -1,13 +1,12 @@
-package main
+package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,21 +16,25 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-// handleExport serves GET /export/{table}.{csv|ndjson}: a whole table, streamed.
-func handleExport(logger *slog.Logger, db *store.DB) http.Handler {
+// handleExport serves GET /export/{table}.{csv|ndjson}: a whole table, streamed, read in one snapshot.
+// Its ETag is the data version and the file's name.
+func handleExport(logger *slog.Logger, db *store.DB, maxAge time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ext, _ := strings.Cut(r.PathValue("file"), ".")
 		format := export.Format(ext)
-		if format != export.CSV && format != export.NDJSON {
+		if format != export.CSV && format != export.NDJSON || !slices.Contains(export.Tables(), name) {
 			http.Error(w, "not found: files are /export/TABLE.csv or /export/TABLE.ndjson, with TABLE one of "+strings.Join(export.Tables(), ", "), http.StatusNotFound)
 			return
 		}
-		c, err := db.Catalog(r.Context())
+		ctx, end := db.BeginRead(r.Context())
+		defer end()
+		c, err := db.Catalog(ctx)
 		if err != nil {
-			internalError(w, r, logger, err)
+			logger.ErrorContext(ctx, "export failed", "request_id", graph.RequestID(ctx), "path", r.URL.Path, "err", err)
+			internalError(w, r)
 			return
 		}
-		if !needsBody(w, r, c.Info.Version, r.URL.Path) {
+		if notModified(w, r, maxAge, etagOf(c.Info.Version, r.URL.Path)) {
 			return
 		}
 		h := w.Header()
@@ -39,23 +42,20 @@ func handleExport(logger *slog.Logger, db *store.DB) http.Handler {
 		h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", name+"."+ext))
 		h.Add("Link", fmt.Sprintf("<%s>; rel=\"license\"", c.Info.LicenseURL))
 		h.Add("Link", "</dataset.jsonld>; rel=\"describedby\"")
-		err = export.Write(r.Context(), w, db, c, name, format)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			h.Del("Content-Disposition")
-			http.Error(w, "not found: tables are "+strings.Join(export.Tables(), ", "), http.StatusNotFound)
-		case err != nil:
+		if err := export.Write(ctx, w, db, c, name, format); err != nil {
 			var rowErr *export.RowError
 			if errors.As(err, &rowErr) && rowErr.Sent > 0 {
 				// Part of the file is sent: abort the response, so the client sees a broken transfer,
 				// not a file that ends cleanly short of its rows.
-				logger.ErrorContext(r.Context(), "export failed part way", "path", r.URL.Path, "row", rowErr.Row, "id", rowErr.ID, "err", err)
+				logger.ErrorContext(ctx, "export failed part way", "request_id", graph.RequestID(ctx), "path", r.URL.Path,
+					"row", rowErr.Row, "id", rowErr.ID, "err", err)
 				panic(http.ErrAbortHandler)
 			}
-			for _, k := range []string{"Content-Disposition", "Link", "ETag", "Cache-Control"} {
-				h.Del(k)
-			}
-			internalError(w, r, logger, err)
+			// Nothing is sent yet: a plain error, which no cache keeps (internalError makes it private).
+			logger.ErrorContext(ctx, "export failed", "request_id", graph.RequestID(ctx), "path", r.URL.Path, "err", err)
+			h.Del("Content-Disposition")
+			h.Del("Link")
+			internalError(w, r)
 		}
 	})
 }
@@ -66,7 +66,8 @@ func handleDatasetJSONLD(logger *slog.Logger, db *store.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := db.Catalog(r.Context())
 		if err != nil {
-			internalError(w, r, logger, err)
+			logger.ErrorContext(r.Context(), "dataset description failed", "request_id", graph.RequestID(r.Context()), "err", err)
+			internalError(w, r)
 			return
 		}
 		base := baseURL(r)
@@ -116,47 +117,6 @@ func handleDatasetJSONLD(logger *slog.Logger, db *store.DB) http.Handler {
 	})
 }
 
-// cacheGraphQLGets lets browsers and caches keep answers to GET /graphql: the ETag is derived from the
-// data version and the request, so it changes exactly when the answer could, and a conditional request
-// for an unchanged answer gets 304 without running the query.
-func cacheGraphQLGets(logger *slog.Logger, db *store.DB, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
-			next.ServeHTTP(w, r)
-			return
-		}
-		c, err := db.Catalog(r.Context())
-		if err != nil {
-			internalError(w, r, logger, err)
-			return
-		}
-		// The GraphQL handler drops these headers again from an answer with errors. Accept-Encoding is
-		// part of the ETag: a gzipped answer (see graph's answer cache) is another representation.
-		w.Header().Add("Vary", "Accept-Encoding")
-		if needsBody(w, r, c.Info.Version, r.URL.RawQuery, r.Header.Get("Accept"), r.Header.Get("Accept-Encoding")) {
-			next.ServeHTTP(w, r.WithContext(graph.WithCatalog(r.Context(), c)))
-		}
-	})
-}
-
-// needsBody sets ETag and Cache-Control for an answer that depends only on the data version and
-// parts, and answers 304 (returning false) when the client already holds it.
-func needsBody(w http.ResponseWriter, r *http.Request, version int64, parts ...string) bool {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	etag := fmt.Sprintf(`"v%d-%s"`, version, hex.EncodeToString(sum[:8]))
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, max-age=60")
-	h.Add("Vary", "Accept")
-	for _, candidate := range strings.Split(r.Header.Get("If-None-Match"), ",") {
-		if c := strings.TrimSpace(candidate); c == etag || c == "W/"+etag || c == "*" {
-			w.WriteHeader(http.StatusNotModified)
-			return false
-		}
-	}
-	return true
-}
-
 // baseURL is the address clients reached this server at, for links in documents.
 func baseURL(r *http.Request) string {
 	scheme := "http"
@@ -164,10 +124,4 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
-}
-
-// internalError logs the cause and tells the client only that something went wrong.
-func internalError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
-	http.Error(w, "internal error", http.StatusInternalServerError)
 }

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func chromium(t *testing.T) string {
 // this server: GraphiQL works with no internet access.
 func TestGraphiQLInABrowser(t *testing.T) {
 	browser := chromium(t)
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	// httptest listens on 127.0.0.1; the browser must reach nothing else.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),

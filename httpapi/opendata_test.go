@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"bufio"
@@ -20,26 +20,11 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-func fetch(t *testing.T, method, url string, header map[string]string, body string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
 // TestExportCSVParsesBackToTheSameValues: the observations CSV is RFC 4180 with a header row, and
 // parsed with encoding/csv it holds exactly the figures the API gives, suppressed ones included as
 // empty values.
 func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	resp, body := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv; charset=utf-8") {
 		t.Fatalf("GET /export/observations.csv = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -118,7 +103,7 @@ func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
 }
 
 func TestExportEveryTableInBothFormats(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	for _, table := range []string{"providers", "metrics", "observations", "price-items", "associations", "association-members"} {
 		_, csvBody := fetch(t, "GET", srv.URL+"/export/"+table+".csv", nil, "")
 		records, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
@@ -150,7 +135,7 @@ func TestExportEveryTableInBothFormats(t *testing.T) {
 }
 
 func TestDatasetJSONLD(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	resp, body := fetch(t, "GET", srv.URL+"/dataset.jsonld", nil, "")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/ld+json") {
@@ -178,7 +163,7 @@ func TestConditionalGET(t *testing.T) {
 	if err := seed.Load(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := newTestServerFor(t, db)
+	srv, _ := newTestServerFor(t, db, Options{CORSOrigins: []string{"*"}})
 	u := srv.URL + "/graphql?query=" + url.QueryEscape(`{ serviceAreas { id latestPeriod } }`)
 	first, _ := fetch(t, "GET", u, nil, "")
 	etag := first.Header.Get("ETag")
@@ -208,7 +193,9 @@ func TestConditionalGET(t *testing.T) {
 // TestPersistedQueries: a client sends a query's hash alone; the first time the server asks for the
 // text, after which GET with the hash alone answers.
 func TestPersistedQueries(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"*"}})
+	db := seeded(t)
+	editor, _ := tokens(t, db)
+	srv, _ := newTestServerFor(t, db, Options{})
 	query := `{ dataset { title } }`
 	sum := sha256.Sum256([]byte(query))
 	ext := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
@@ -221,6 +208,18 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	if _, body := fetch(t, "GET", get, nil, ""); !strings.Contains(body, "Jämförelse") {
 		t.Errorf("hash alone after registering: %s, want the answer", body)
+	}
+	// A mutation is never kept, so one sent by its hash alone is always a query, which the server
+	// can tell before it reads the variables.
+	mutation := `mutation { deleteObservations(input: {ids: ["x"], reason: "x"}) { deleted } }`
+	sum = sha256.Sum256([]byte(mutation))
+	ext = `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+	if _, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + editor},
+		`{"query":`+strconv.Quote(mutation)+`,"extensions":`+ext+`}`); !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Fatalf("the mutation with its text: %s, want it run (and refuse the ID)", body)
+	}
+	if _, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"}, `{"extensions":`+ext+`}`); !strings.Contains(body, "PersistedQueryNotFound") {
+		t.Errorf("a mutation's hash alone: %s, want PersistedQueryNotFound", body)
 	}
 }
 
@@ -256,7 +255,7 @@ func TestAnExportCutShortIsAborted(t *testing.T) {
 		return row
 	}
 	last := damage("max")
-	srv, log := newTestServerFor(t, db)
+	srv, log := newTestServerFor(t, db, Options{})
 
 	resp, err := http.Get(srv.URL + "/export/observations.ndjson")
 	if err != nil {

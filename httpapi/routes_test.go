@@ -1,74 +1,24 @@
-package main
+package httpapi
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/jamforelse/api/seed"
-	"github.com/jamforelse/api/store"
 )
 
-func newTestServer(t *testing.T, cfg config) (*httptest.Server, *syncBuffer) {
-	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := seed.Load(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return newTestServerWith(t, db, cfg)
-}
-
-func newTestServerFor(t *testing.T, db *store.DB) (*httptest.Server, *syncBuffer) {
-	return newTestServerWith(t, db, config{corsOrigins: []string{"*"}})
-}
-
-// syncBuffer is a log that the server's goroutines write while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newTestServerWith(t *testing.T, db *store.DB, cfg config) (*httptest.Server, *syncBuffer) {
-	var log syncBuffer
-	srv := httptest.NewServer(newServer(slog.New(slog.NewJSONHandler(&log, nil)), db, cfg))
-	t.Cleanup(srv.Close)
-	return srv, &log
-}
-
 func TestRoutes(t *testing.T) {
-	srv, log := newTestServer(t, config{corsOrigins: []string{"*"}})
+	srv, log := newTestServer(t, Options{CORSOrigins: []string{"*"}})
 	tests := []struct {
 		method, path, body string
 		wantStatus         int
 		wantType, wantBody string
 	}{
-		{"GET", "/healthz", "", 200, "text/plain", "ok"},
+		{"GET", "/healthz", "", 200, "text/plain", "ok: data version "},
 		{"GET", "/", "", 200, "text/html", "<html"},
 		{"GET", "/graphql?query=%7Bdataset%7Btitle%7D%7D", "", 200, "json", "Jämförelse av utförare"},
 		{"POST", "/graphql", `{"query":"{ serviceAreas { code } }"}`, 200, "json", `"sfi"`},
-		{"GET", "/no-such-page", "", 404, "", ""},
+		{"GET", "/no-such-page", "", 404, "text/plain", "404 page not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -99,7 +49,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	srv, _ := newTestServer(t, config{corsOrigins: []string{"https://dashboard.example"}})
+	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"https://dashboard.example"}})
 	preflight := func(origin string) string {
 		req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/graphql", nil)
 		req.Header.Set("Origin", origin)

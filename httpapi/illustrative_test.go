@@ -1,19 +1,19 @@
-package graph
+package httpapi
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 )
 
 // TestIllustrativeAnswersSaySo: an answer holding any invented figure says so at its top level, with the
-// sources, whatever the query selected, also when it comes from the answer cache; an answer holding only
-// real figures has no such mark.
+// sources, whatever the query selected, also when it comes from the answer cache (graph marks the answer
+// as it is built; the cache keeps the mark with the bytes); an answer holding only real figures has no
+// such mark.
 func TestIllustrativeAnswersSaySo(t *testing.T) {
-	api := newTestAPI(t, seedData(t))
-	cached := &testAPI{db: api.db, h: NewHandler(api.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{CacheSize: 1 << 20})}
+	db := seeded(t)
+	api := newTestAPIFor(t, db, Options{})
+	cached := newTestAPIFor(t, db, Options{CacheSize: 1 << 20})
 	tests := []struct {
 		name, query string
 		sources     []string // the illustrative sources named, or none
@@ -34,8 +34,11 @@ func TestIllustrativeAnswersSaySo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, via := range []*testAPI{api, cached, cached} { // the second from the cache
+			for i, via := range []*testAPI{api, cached, cached} { // the last from the cache
 				r := via.post(t, tt.query, nil, nil)
+				if want := []string{"", "MISS", "HIT"}[i]; r.header.Get("X-Cache") != want {
+					t.Errorf("request %d: X-Cache %q, want %q", i+1, r.header.Get("X-Cache"), want)
+				}
 				var answer struct {
 					Errors     []any `json:"errors"`
 					Extensions struct {

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -68,7 +68,7 @@ var benchOps = []struct {
 // comparison2000 is the dashboard's ComparisonTable for the largest municipality: 2,000 SFI providers
 // and six metrics.
 func comparison2000(b *testing.B) (string, map[string]any) {
-	src, err := os.ReadFile("testdata/spa/ComparisonTable.graphql")
+	src, err := os.ReadFile("../graph/testdata/spa/ComparisonTable.graphql")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,6 +77,14 @@ func comparison2000(b *testing.B) (string, map[string]any) {
 	return q, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2015-HT", "municipality": "2000",
 		"metrics": []string{"Metric:sfi-pass-rate", "Metric:sfi-dropout-rate", "Metric:sfi-grade-a-b-share", "Metric:sfi-transition-rate",
 			"Metric:sfi-passed-courses", "Metric:sfi-cost-per-passed-course"}}
+}
+
+// graphqlOnly is the /graphql route with its authentication, without the middleware all routes share
+// (request IDs, the request log, CORS): what the benchmarks have measured from the start.
+func graphqlOnly(db *store.DB, opts Options) http.Handler {
+	opts = withDefaults(opts)
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	return authenticate(logger, db)(newGraphQLHandler(logger, db, newLimiter(opts.RateLimit, clients{}, nil), opts))
 }
 
 // benchmarkQuery posts a query again and again from as many clients as processors. A client that sends
@@ -109,10 +117,10 @@ func benchmarkQuery(b *testing.B, h http.Handler, query string, vars map[string]
 // whole GraphQL handler, with as many clients as processors.
 func BenchmarkDashboard(b *testing.B) {
 	db, _ := nationalDB(b)
-	h := NewHandler(db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{})
+	h := graphqlOnly(db, Options{})
 	for _, op := range benchOps {
 		b.Run(op.name, func(b *testing.B) {
-			src, err := os.ReadFile("testdata/spa/" + op.name + ".graphql")
+			src, err := os.ReadFile("../graph/testdata/spa/" + op.name + ".graphql")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -130,13 +138,13 @@ func BenchmarkDashboard(b *testing.B) {
 // have it unpacked for them.
 func BenchmarkDashboardCached(b *testing.B) {
 	db, _ := nationalDB(b)
-	h := NewHandler(db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{CacheSize: 32 << 20})
+	h := graphqlOnly(db, Options{CacheSize: 32 << 20})
 	q, vars := comparison2000(b)
 	for _, encoding := range []string{"gzip", ""} {
 		name := "ComparisonTable2000/" + cmp.Or(encoding, "plain")
 		b.Run(name, func(b *testing.B) { benchmarkQuery(b, h, q, vars, encoding) })
 	}
-	src, err := os.ReadFile("testdata/spa/ProviderProfile.graphql")
+	src, err := os.ReadFile("../graph/testdata/spa/ProviderProfile.graphql")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,8 +174,8 @@ func BenchmarkComparisonRaw(b *testing.B) {
 		}
 		return comparisonJSON(c, cmpn)
 	}
-	h := NewHandler(db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{})
-	if diff := sameAnswer([]byte((&testAPI{db: db, h: h}).post(b, query, vars, nil).body), build()); diff != "" {
+	api := newTestAPIFor(b, db, Options{})
+	if diff := sameAnswer([]byte(api.post(b, query, vars, nil).body), build()); diff != "" {
 		b.Fatalf("the baseline's answer differs from the GraphQL handler's: %s", diff)
 	}
 	b.SetBytes(int64(len(build())))
@@ -306,7 +314,7 @@ func sameAnswer(a, b []byte) string {
 // dashboard's comparison, with and without every metric of the area, it answers exactly what the
 // GraphQL handler answers, so the ratio of the two measures the GraphQL layer and nothing else.
 func TestBaselineAnswersAsTheGraphDoes(t *testing.T) {
-	api := newTestAPI(t, seedData(t))
+	api := newTestAPI(t, Options{})
 	query, vars := comparisonTable(t)
 	for _, metrics := range [][]string{vars["metrics"].([]string), nil} {
 		c, err := api.db.Catalog(t.Context())

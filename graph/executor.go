@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"runtime/debug"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/jamforelse/api/store"
 )
@@ -26,65 +25,73 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeInternal        = "INTERNAL"
 	CodeTimeout         = "TIMEOUT"
+	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
+	CodeRateLimited     = "RATE_LIMITED"
 )
 
-// parserTokenLimit bounds the size of a query before it is validated: validation time grows with the
+// ParserTokenLimit bounds the size of a query before it is validated: validation time grows with the
 // square of a query's size, and the dashboard's largest operation has about 120 tokens.
-const parserTokenLimit = 5000
+const ParserTokenLimit = 5000
 
-// Options tune the GraphQL handler; zero fields take the defaults.
+// Options tune the executor; zero fields take the defaults.
 type Options struct {
-	Limits  Limits        // how large a query may be; DefaultLimits
-	Limiter *Limiter      // each client's points; nil: no rate limit
-	MaxBody int64         // the largest request body in bytes; 1 MiB
-	Timeout time.Duration // how long a request may run, its SQL included; 10 s
+	Limits Limits // how large a query may be; DefaultLimits
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
-	// CacheSize is how many bytes of compressed answers to public queries are kept for the next
-	// request that asks the same (see answerCache); 0 keeps none.
-	CacheSize int64
 
 	// everyFieldByGqlgen turns writeCellsDirectly off, so tests can compare its answers with gqlgen's.
 	everyFieldByGqlgen bool
 }
 
-// NewHandler returns the handler for /graphql. It is the only place gqlgen is configured.
-func NewHandler(db *store.DB, logger *slog.Logger, opts Options) http.Handler {
+// NewExecutor returns gqlgen's executor of the schema over db, configured: the only place gqlgen is.
+// It runs operations however they arrive; the HTTP layer (package httpapi) reads them from requests,
+// calls CreateOperationContext and DispatchOperation, and writes the answers. Every operation is
+// measured and priced before it runs (see pricing), and charged to the Meter its context carries.
+func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Executor {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	if opts.MaxBody == 0 {
-		opts.MaxBody = 1 << 20
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = 10 * time.Second
-	}
 	cfg := Config{Resolvers: &Resolver{db: db}}
 	cfg.Directives.RequiresRole = requiresRole(opts.ReadOnly)
-	h := handler.New(NewExecutableSchema(cfg))
-	// One transport for GET (queries) and POST with a JSON body, as GraphQL over HTTP says: no multipart
-	// or form bodies, so a page on another site cannot send a query without a CORS preflight.
-	h.AddTransport(httpTransport{db: db, answers: newAnswerCache(opts.CacheSize), limits: opts.Limits, limiter: opts.Limiter, maxBody: opts.MaxBody, timeout: opts.Timeout})
-	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	h.SetParserTokenLimit(parserTokenLimit)
-	h.Use(extension.Introspection{})
+	exec := executor.New(NewExecutableSchema(cfg))
+	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	exec.SetParserTokenLimit(ParserTokenLimit)
+	exec.Use(extension.Introspection{})
 	// Automatic persisted queries: a client may send a query's SHA-256 instead of its text, which keeps
-	// GET URLs short and cacheable.
-	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](10000)})
-	h.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withSources(withCatalogHolder(ctx)))
+	// GET URLs short and cacheable. Only queries are kept, so an operation sent by its hash alone is
+	// always a query (the HTTP layer refuses mutations before it decodes their variables).
+	exec.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{lru.New[string](10000)}})
+	exec.Use(pricing{limits: opts.Limits})
+	exec.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withSources(ctx))
 	})
-	h.AroundFields(noteSources)
-	h.AroundResponses(markIllustrative(db))
+	exec.AroundFields(noteSources)
+	exec.AroundResponses(markIllustrative(db))
 	if !opts.everyFieldByGqlgen {
-		h.AroundFields(writeCellsDirectly)
+		exec.AroundFields(writeCellsDirectly)
 	}
-	h.SetErrorPresenter(presentError(logger))
-	h.SetRecoverFunc(func(ctx context.Context, v any) error {
+	exec.SetErrorPresenter(presentError(logger))
+	exec.SetRecoverFunc(func(ctx context.Context, v any) error {
 		logger.ErrorContext(ctx, "resolver panic", "request_id", RequestID(ctx), "panic", v, "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal, "requestId": RequestID(ctx)}}
 	})
-	return authenticated(db, h)
+	return exec
+}
+
+// queriesOnly is a persisted-query cache that keeps queries and nothing else.
+type queriesOnly struct{ graphql.Cache[string] }
+
+func (c queriesOnly) Add(ctx context.Context, hash, query string) {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, ParserTokenLimit)
+	if err != nil {
+		return
+	}
+	for _, op := range doc.Operations {
+		if op.Operation != ast.Query {
+			return
+		}
+	}
+	c.Cache.Add(ctx, hash, query)
 }
 
 // presentError shows users only messages meant for them: gqlgen's own parse and validation errors pass
@@ -96,6 +103,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		var input *store.InputError
 		var problems *store.ProblemsError
 		var invalid *store.ValidationError
+		var limited *RateLimitedError
 		switch {
 		case e.Err == nil:
 		case errors.As(err, &input):
@@ -111,8 +119,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &invalid):
 			e.Message = invalid.Error()
 			e.Extensions = map[string]any{"code": CodeBadUserInput, "problems": invalid.Problems}
+		case errors.As(err, &limited):
+			e.Message = limited.Error()
+			e.Extensions = limited.Extensions()
 		case errors.Is(err, store.ErrUnauthenticated):
-			e.Message = "a valid API token is required: send it as Authorization: Bearer <token>"
+			e.Message = UnauthenticatedMessage
 			e.Extensions = map[string]any{"code": CodeUnauthenticated}
 		case errors.Is(err, store.ErrForbidden):
 			e.Message = err.Error()
@@ -132,3 +143,6 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		return e
 	}
 }
+
+// UnauthenticatedMessage is what a caller without a valid token is told when it asks for what needs one.
+const UnauthenticatedMessage = "a valid API token is required: send it as Authorization: Bearer <token>"
