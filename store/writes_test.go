@@ -167,6 +167,36 @@ func TestEveryWritePath(t *testing.T) {
 			}
 		},
 	}, {
+		"suspendAuthorisation",
+		func(ctx context.Context, db *DB, ch Change) error {
+			return db.SuspendAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30", ptr(Date("2020-01-01")), nil)
+		},
+		func(ctx context.Context, db *DB, ch Change) error {
+			return db.SuspendAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30", nil, nil)
+		},
+		func(t *testing.T, db *DB) {
+			if st := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").StatusOn(Today()); st != AuthorisationSuspended {
+				t.Errorf("the suspended authorisation is %s", st)
+			}
+		},
+	}, {
+		"reinstateAuthorisation",
+		func(ctx context.Context, db *DB, ch Change) error { // it is not suspended
+			return db.ReinstateAuthorisation(ctx, ch, "Authorisation:p1/0183-sfi", "2020-07-01", nil)
+		},
+		func(ctx context.Context, db *DB, ch Change) error {
+			if err := db.SuspendAuthorisation(ctx, Change{Actor: "setup", Operation: "suspendAuthorisation", Reason: ptr("setup")},
+				"Authorisation:p0/0183-sfi", "2020-06-30", nil, nil); err != nil {
+				return err
+			}
+			return db.ReinstateAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-07-01", nil)
+		},
+		func(t *testing.T, db *DB) {
+			if st := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").StatusOn(Today()); st != AuthorisationActive {
+				t.Errorf("the reinstated authorisation is %s", st)
+			}
+		},
+	}, {
 		"revokeAuthorisation",
 		func(ctx context.Context, db *DB, ch Change) error {
 			return db.RevokeAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "someday", nil)
