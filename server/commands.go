@@ -26,13 +26,13 @@ type command struct {
 
 // commands are the subcommands. help is added in init, since it lists the map it is in.
 var commands = map[string]command{
-	"import":           {"publish a spreadsheet of results as offices save it, all or nothing: import [-dry-run] [-reason TEXT] FILE.csv", importCSV},
-	"import-kolada":    {"add, correct or remove figures from files of Kolada v3 pages, in one transaction: import-kolada FILE.json…", importKolada},
-	"kolada-sync":      {"fetch from Kolada's API what changed since the last run, in one transaction: kolada-sync [-years FROM-TO] [-full]", koladaSync},
+	"import":           {"publish a spreadsheet of results, all or nothing: import [-dry-run] [-reason TEXT] FILE.csv", importCSV},
+	"import-kolada":    {"add, correct or remove figures from files of Kolada v3 pages: import-kolada FILE.json…", importKolada},
+	"kolada-sync":      {"fetch and import what changed in Kolada since the last run (nightly): kolada-sync [-full]", koladaSync},
 	"token":            {"make, list and revoke the API tokens that writes need: token create|list|revoke", token},
 	"snapshot":         {"write a consistent copy of a database in use: snapshot COPY.db", snapshot},
 	"generate":         {"write the national data set for benchmarks and load tests: generate -db national.db", generate},
-	"disclosure-audit": {"work out withheld figures from published ones as an attacker would; exit 1 if any: disclosure-audit", disclosureAudit},
+	"disclosure-audit": {"find withheld figures that published ones give back, as an attacker would; exit 1 if any", disclosureAudit},
 }
 
 func init() {
