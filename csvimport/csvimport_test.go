@@ -14,7 +14,7 @@ func TestTheTemplateParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	file, err := Parse(f, "template.csv")
+	file, err := Parse(f, "template.csv", seedMetrics(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestTheTemplateParses(t *testing.T) {
 func TestSwedishSpreadsheets(t *testing.T) {
 	text := "\uFEFFmetric;provider;municipality;period;value;value_women;value_men;sample_size;sample_size_women;sample_size_men;status;note;source\n" +
 		"sfi-pass-rate;sundbyberg-vuxenutbildning;0183;2020;71,5;;;1 200;;;final;\"Kommentar; med semikolon\";illustrative-results\n"
-	file, err := Parse(strings.NewReader(text), "svensk.csv")
+	file, err := Parse(strings.NewReader(text), "svensk.csv", seedMetrics(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestProblemsNameFileLineAndColumn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(strings.NewReader(tt.text), "bad.csv")
+			_, err := Parse(strings.NewReader(tt.text), "bad.csv", seedMetrics(t))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse = %v, want %q", err, tt.want)
 			}

@@ -1,6 +1,7 @@
 // Package export writes whole tables of the data set as files for bulk download: RFC 4180 CSV in UTF-8
 // with a header row, or newline-delimited JSON, one object per line. Rows are streamed as they are read,
-// so memory stays constant however many there are, and suppressed figures stay suppressed.
+// so memory stays constant however many there are, and suppressed figures stay suppressed. Every row
+// names its source and says whether it is illustrative.
 package export
 
 import (
@@ -8,9 +9,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +67,7 @@ var tables = map[string]table{
 	},
 	"metrics": {
 		columns: []string{"id", "name", "description", "definition", "unit", "direction", "service_area_id", "kolada_id",
-			"headline", "related_metric_ids", "formula_numerator_id", "formula_denominator_id", "formula_factor", "source_id"},
+			"headline", "related_metric_ids", "formula_numerator_id", "formula_denominator_id", "formula_factor", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, m := range c.Metrics("") {
 				var num, den, factor any
@@ -72,7 +75,7 @@ var tables = map[string]table{
 					num, den, factor = f.NumeratorID, f.DenominatorID, f.Factor
 				}
 				if err := row(m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID,
-					m.Headline, strings.Join(m.RelatedIDs, ";"), num, den, factor, m.SourceID); err != nil {
+					m.Headline, strings.Join(m.RelatedIDs, ";"), num, den, factor, m.SourceID, c.Illustrative(m.SourceID)); err != nil {
 					return err
 				}
 			}
@@ -81,11 +84,11 @@ var tables = map[string]table{
 	},
 	"observations": {
 		columns: []string{"id", "metric_id", "provider_id", "municipality_code", "period", "period_start", "period_end",
-			"value", "value_women", "value_men", "sample_size", "suppressed", "status", "note", "source_id", "illustrative", "updated_at"},
+			"value", "value_women", "value_men", "sample_size", "suppressed", "suppression_reason", "status", "note", "source_id", "illustrative", "updated_at"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			return db.EachObservation(ctx, c, func(o *store.Observation) error {
 				return row(o.ID(), o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, o.PeriodStart, o.PeriodEnd,
-					o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.Suppressed, o.Status, o.Note, o.SourceID,
+					o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.Suppressed, o.SuppressionReason, o.Status, o.Note, o.SourceID,
 					c.Illustrative(o.SourceID), o.UpdatedAt)
 			})
 		},
@@ -110,7 +113,7 @@ var tables = map[string]table{
 	},
 	"associations": {
 		columns: []string{"id", "name", "status", "starts_on", "county", "annual_budget_ore", "annual_budget_sek",
-			"estimated_reach_min", "estimated_reach_max", "municipality_codes", "source_id"},
+			"estimated_reach_min", "estimated_reach_max", "municipality_codes", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, a := range c.Associations() {
 				var ore, sek any
@@ -118,7 +121,7 @@ var tables = map[string]table{
 					ore, sek = a.AnnualBudget.Ore, a.AnnualBudget.SEK()
 				}
 				if err := row(a.ID, a.Name, a.Status, a.StartsOn, a.County, ore, sek, a.EstimatedReachMin, a.EstimatedReachMax,
-					strings.Join(a.MunicipalityCodes, ";"), a.SourceID); err != nil {
+					strings.Join(a.MunicipalityCodes, ";"), a.SourceID, c.Illustrative(a.SourceID)); err != nil {
 					return err
 				}
 			}
@@ -126,7 +129,7 @@ var tables = map[string]table{
 		},
 	},
 	"association-members": {
-		columns: []string{"association_id", "agency_id", "agency_name", "agency_kind", "contribution_ore", "contribution_sek", "share", "basis", "source_id"},
+		columns: []string{"association_id", "agency_id", "agency_name", "agency_kind", "contribution_ore", "contribution_sek", "share", "basis", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, row func(...any) error) error {
 			for _, a := range c.Associations() {
 				for _, m := range a.Members {
@@ -135,7 +138,7 @@ var tables = map[string]table{
 					if m.Contribution != nil {
 						ore, sek = m.Contribution.Ore, m.Contribution.SEK()
 					}
-					if err := row(a.ID, m.AgencyID, agency.Name, agency.Kind, ore, sek, m.Share, m.Basis, m.SourceID); err != nil {
+					if err := row(a.ID, m.AgencyID, agency.Name, agency.Kind, ore, sek, m.Share, m.Basis, m.SourceID, c.Illustrative(m.SourceID)); err != nil {
 						return err
 					}
 				}
@@ -145,23 +148,51 @@ var tables = map[string]table{
 	},
 }
 
-// Write writes the named table in the format to w, a row at a time.
+// RowError is an export that failed part way: which row it failed at (rows counted from 1, the header
+// not counted), that row's ID, and how many bytes had already gone to the client, who holds a file cut
+// short unless Sent is 0.
+type RowError struct {
+	Row  int
+	ID   string
+	Sent int64
+	Err  error
+}
+
+func (e *RowError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("row %d, after %d bytes sent: %v", e.Row, e.Sent, e.Err)
+	}
+	return fmt.Sprintf("row %d (%s), after %d bytes sent: %v", e.Row, e.ID, e.Sent, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// Write writes the named table in the format to w, a row at a time. A failure part way is a
+// *RowError.
 func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, name string, format Format) error {
 	t, ok := tables[name]
 	if !ok {
 		return fmt.Errorf("no table %q: %w", name, store.ErrNotFound)
 	}
-	buf := bufio.NewWriterSize(w, 64<<10)
-	var row func(...any) error
+	sent := &counter{w: w}
+	buf := bufio.NewWriterSize(sent, 64<<10)
+	rows, id := 0, "" // rows written, and the ID of the row being written
+	fail := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		return &RowError{Row: rows + 1, ID: id, Sent: sent.n, Err: err}
+	}
+	var write func(...any) error
 	var cw *csv.Writer
 	switch format {
 	case CSV:
 		cw = csv.NewWriter(buf)
 		if err := cw.Write(t.columns); err != nil {
-			return err
+			return fail(err)
 		}
 		record := make([]string, len(t.columns))
-		row = func(values ...any) error {
+		write = func(values ...any) error {
 			for i, v := range values {
 				record[i] = text(v)
 			}
@@ -170,7 +201,7 @@ func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, nam
 	case NDJSON:
 		enc := json.NewEncoder(buf)
 		enc.SetEscapeHTML(false)
-		row = func(values ...any) error {
+		write = func(values ...any) error {
 			obj := make(orderedObject, len(values))
 			for i, v := range values {
 				obj[i] = field{t.columns[i], plain(v)}
@@ -180,16 +211,45 @@ func Write(ctx context.Context, w io.Writer, db *store.DB, c *store.Catalog, nam
 	default:
 		return fmt.Errorf("no format %q", format)
 	}
+	row := func(values ...any) error {
+		id = text(values[0])
+		for i, v := range values {
+			if x, ok := plain(v).(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				return fail(fmt.Errorf("%s is %v, which no reader can use", t.columns[i], x))
+			}
+		}
+		if err := write(values...); err != nil {
+			return fail(err)
+		}
+		rows, id = rows+1, ""
+		return nil
+	}
 	if err := t.rows(ctx, db, c, row); err != nil {
-		return err
+		var already *RowError
+		if errors.As(err, &already) {
+			return err
+		}
+		return fail(err)
 	}
 	if cw != nil { // the CSV writer buffers too, above buf
 		cw.Flush()
 		if err := cw.Error(); err != nil {
-			return err
+			return fail(err)
 		}
 	}
-	return buf.Flush()
+	return fail(buf.Flush())
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // plain turns a value into what JSON should show: pointers followed, nil pointers null, named string
@@ -214,6 +274,11 @@ func plain(v any) any {
 		}
 		return *v
 	case *store.Date:
+		if v == nil {
+			return nil
+		}
+		return string(*v)
+	case *store.SuppressionReason:
 		if v == nil {
 			return nil
 		}

@@ -1,12 +1,15 @@
 package export_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"iter"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,3 +123,30 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*countingWriter)(nil)
+
+// TestEveryTableNamesSourceAndIllustrative: every table's rows name their source and say whether they
+// are invented.
+func TestEveryTableNamesSourceAndIllustrative(t *testing.T) {
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "seed.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := seed.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Catalog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range export.Tables() {
+		var b bytes.Buffer
+		if err := export.Write(t.Context(), &b, db, c, name, export.CSV); err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(b.String(), "\n")
+		if columns := strings.Split(strings.TrimSpace(header), ","); !slices.Contains(columns, "source_id") || !slices.Contains(columns, "illustrative") {
+			t.Errorf("%s has the columns %v; want source_id and illustrative among them", name, columns)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func collectCellFields(oc *graphql.OperationContext, sel ast.SelectionSet, satis
 
 // cellFigures are the cell's own fields, each a plain value of store.ComparisonCell.
 var cellFigures = map[string]bool{"value": true, "valueWomen": true, "valueMen": true, "sampleSize": true,
-	"suppressed": true, "rank": true, "rankOf": true, "illustrative": true}
+	"suppressed": true, "suppressionReason": true, "rank": true, "rankOf": true, "illustrative": true}
 
 // complete says whether every cell has what the query asks for: a cell without its metric would be an
 // error, which gqlgen reports.
@@ -150,6 +150,12 @@ func writeCellField(b *bytes.Buffer, c *store.ComparisonCell, f cellField) {
 		writeInt(b, c.SampleSize)
 	case "suppressed":
 		b.WriteString(strconv.FormatBool(c.Suppressed))
+	case "suppressionReason":
+		if c.SuppressionReason == nil {
+			b.WriteString("null")
+		} else {
+			graphql.MarshalString(string(*c.SuppressionReason)).MarshalGQL(b)
+		}
 	case "rank":
 		writeInt(b, c.Rank)
 	case "rankOf":

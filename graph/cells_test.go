@@ -19,6 +19,7 @@ func TestCellsAreWrittenAsGqlgenWritesThem(t *testing.T) {
 	gqlgen := &testAPI{db: api.db, exec: NewExecutor(api.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{everyFieldByGqlgen: true})}
 	selections := map[string]string{
 		"the dashboard's":          `metric { id } value valueWomen valueMen sampleSize suppressed rank rankOf illustrative`,
+		"why withheld":             `suppressed suppressionReason value`,
 		"aliases and repeats":      `v: value again: value rank r: rank metric { i: id id }`,
 		"type names":               `__typename metric { __typename id } value`,
 		"fragments":                `...figures ... on ComparisonCell { suppressed metric { ... on Node { id } } }`,
@@ -57,10 +58,11 @@ func TestCellsWrittenDirectlyOnlyForFigures(t *testing.T) {
 	schema := loadSchema(t)
 	for selection, direct := range map[string]bool{
 		`metric { id } value valueWomen valueMen sampleSize suppressed rank rankOf illustrative`: true,
-		`__typename v: value metric { __typename }`:                                              true,
-		`metric { id name }`:        false,
-		`observation { id }`:        false,
-		`rank ... @defer { value }`: false,
+		`suppressionReason`:                         true,
+		`__typename v: value metric { __typename }`: true,
+		`metric { id name }`:                        false,
+		`observation { id }`:                        false,
+		`rank ... @defer { value }`:                 false,
 	} {
 		doc, errs := gqlparser.LoadQuery(schema, `{ comparison(serviceArea: "ServiceArea:sfi", period: "2018") { rows { cells { `+selection+` } } } }`)
 		if len(errs) > 0 {

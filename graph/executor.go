@@ -62,6 +62,11 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 	// always a query (the HTTP layer refuses mutations before it decodes their variables).
 	exec.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{lru.New[string](10000)}})
 	exec.Use(pricing{limits: opts.Limits})
+	exec.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withSources(ctx))
+	})
+	exec.AroundFields(noteSources)
+	exec.AroundResponses(markIllustrative(db))
 	if !opts.everyFieldByGqlgen {
 		exec.AroundFields(writeCellsDirectly)
 	}

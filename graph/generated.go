@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Agency() AgencyResolver
 	AssociationMember() AssociationMemberResolver
 	Authorisation() AuthorisationResolver
+	AuthorisationEvent() AuthorisationEventResolver
 	AuthorisationScheme() AuthorisationSchemeResolver
 	CoordinationAssociation() CoordinationAssociationResolver
 	Dataset() DatasetResolver
@@ -42,6 +43,8 @@ type ResolverRoot interface {
 	Municipality() MunicipalityResolver
 	Mutation() MutationResolver
 	Observation() ObservationResolver
+	Office() OfficeResolver
+	PaidQuantity() PaidQuantityResolver
 	PriceList() PriceListResolver
 	Provider() ProviderResolver
 	Query() QueryResolver
@@ -63,6 +66,7 @@ type ComplexityRoot struct {
 		Municipality       func(childComplexity int) int
 		Name               func(childComplexity int) int
 		OrganisationNumber func(childComplexity int) int
+		Source             func(childComplexity int) int
 	}
 
 	AssociationMember struct {
@@ -93,6 +97,7 @@ type ComplexityRoot struct {
 	}
 
 	Authorisation struct {
+		Events       func(childComplexity int) int
 		GrantedOn    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Illustrative func(childComplexity int) int
@@ -101,8 +106,18 @@ type ComplexityRoot struct {
 		Scheme       func(childComplexity int) int
 		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
+		StatusOn     func(childComplexity int, date store.Date) int
 		UpdatedAt    func(childComplexity int) int
 		ValidUntil   func(childComplexity int) int
+	}
+
+	AuthorisationEvent struct {
+		Date       func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		ValidUntil func(childComplexity int) int
 	}
 
 	AuthorisationPayload struct {
@@ -124,6 +139,7 @@ type ComplexityRoot struct {
 		ServiceArea      func(childComplexity int) int
 		Source           func(childComplexity int) int
 		Status           func(childComplexity int) int
+		StatusAsOf       func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 	}
 
@@ -141,26 +157,28 @@ type ComplexityRoot struct {
 	}
 
 	ComparisonCell struct {
-		Illustrative func(childComplexity int) int
-		Metric       func(childComplexity int) int
-		Observation  func(childComplexity int) int
-		Rank         func(childComplexity int) int
-		RankOf       func(childComplexity int) int
-		SampleSize   func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		Value        func(childComplexity int) int
-		ValueMen     func(childComplexity int) int
-		ValueWomen   func(childComplexity int) int
+		Illustrative      func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		Observation       func(childComplexity int) int
+		Rank              func(childComplexity int) int
+		RankOf            func(childComplexity int) int
+		SampleSize        func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		Value             func(childComplexity int) int
+		ValueMen          func(childComplexity int) int
+		ValueWomen        func(childComplexity int) int
 	}
 
 	ComparisonReference struct {
-		Metric       func(childComplexity int) int
-		Municipality func(childComplexity int) int
-		Observation  func(childComplexity int) int
-		Scope        func(childComplexity int) int
-		Source       func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		Value        func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		Municipality      func(childComplexity int) int
+		Observation       func(childComplexity int) int
+		Scope             func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		Value             func(childComplexity int) int
 	}
 
 	ComparisonRow struct {
@@ -193,6 +211,7 @@ type ComplexityRoot struct {
 		Sources           func(childComplexity int) int
 		StartsOn          func(childComplexity int) int
 		Status            func(childComplexity int) int
+		StatusAsOf        func(childComplexity int) int
 		TargetGroups      func(childComplexity int) int
 	}
 
@@ -203,6 +222,7 @@ type ComplexityRoot struct {
 		LicenseURL               func(childComplexity int) int
 		Publisher                func(childComplexity int) int
 		Sources                  func(childComplexity int) int
+		SuppressBelow            func(childComplexity int) int
 		Title                    func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 		Version                  func(childComplexity int) int
@@ -237,19 +257,21 @@ type ComplexityRoot struct {
 	}
 
 	Metric struct {
-		Definition     func(childComplexity int) int
-		Derived        func(childComplexity int) int
-		Description    func(childComplexity int) int
-		Direction      func(childComplexity int) int
-		Formula        func(childComplexity int) int
-		Headline       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		KoladaID       func(childComplexity int) int
-		Name           func(childComplexity int) int
-		RelatedMetrics func(childComplexity int) int
-		ServiceArea    func(childComplexity int) int
-		Source         func(childComplexity int) int
-		Unit           func(childComplexity int) int
+		Definition       func(childComplexity int) int
+		Derived          func(childComplexity int) int
+		Description      func(childComplexity int) int
+		Direction        func(childComplexity int) int
+		Formula          func(childComplexity int) int
+		Headline         func(childComplexity int) int
+		ID               func(childComplexity int) int
+		KoladaID         func(childComplexity int) int
+		Name             func(childComplexity int) int
+		PaidFor          func(childComplexity int) int
+		PartsOfSameWhole func(childComplexity int) int
+		RelatedMetrics   func(childComplexity int) int
+		ServiceArea      func(childComplexity int) int
+		Source           func(childComplexity int) int
+		Unit             func(childComplexity int) int
 	}
 
 	MetricFormula struct {
@@ -267,6 +289,7 @@ type ComplexityRoot struct {
 	}
 
 	Milestone struct {
+		AsOf        func(childComplexity int) int
 		Body        func(childComplexity int) int
 		Date        func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -285,40 +308,50 @@ type ComplexityRoot struct {
 		Code                     func(childComplexity int) int
 		CoordinationAssociations func(childComplexity int) int
 		County                   func(childComplexity int) int
+		CountyCode               func(childComplexity int) int
 		ID                       func(childComplexity int) int
+		Kind                     func(childComplexity int) int
+		KoladaID                 func(childComplexity int) int
 		Name                     func(childComplexity int) int
+		Offices                  func(childComplexity int) int
+		SCBCode                  func(childComplexity int) int
+		Source                   func(childComplexity int) int
 	}
 
 	Mutation struct {
-		CreateProvider      func(childComplexity int, input model.CreateProviderInput) int
-		DeleteObservations  func(childComplexity int, input model.DeleteObservationsInput) int
-		GrantAuthorisation  func(childComplexity int, input model.GrantAuthorisationInput) int
-		ImportObservations  func(childComplexity int, input model.ImportObservationsInput) int
-		PublishPriceList    func(childComplexity int, input model.PublishPriceListInput) int
-		RenewAuthorisation  func(childComplexity int, input model.RenewAuthorisationInput) int
-		RevokeAuthorisation func(childComplexity int, input model.RevokeAuthorisationInput) int
-		UpdateProvider      func(childComplexity int, input model.UpdateProviderInput) int
+		CreateProvider         func(childComplexity int, input model.CreateProviderInput) int
+		DeleteObservations     func(childComplexity int, input model.DeleteObservationsInput) int
+		GrantAuthorisation     func(childComplexity int, input model.GrantAuthorisationInput) int
+		ImportObservations     func(childComplexity int, input model.ImportObservationsInput) int
+		PublishPriceList       func(childComplexity int, input model.PublishPriceListInput) int
+		ReinstateAuthorisation func(childComplexity int, input model.ReinstateAuthorisationInput) int
+		RenewAuthorisation     func(childComplexity int, input model.RenewAuthorisationInput) int
+		RevokeAuthorisation    func(childComplexity int, input model.RevokeAuthorisationInput) int
+		SuspendAuthorisation   func(childComplexity int, input model.SuspendAuthorisationInput) int
+		UpdateProvider         func(childComplexity int, input model.UpdateProviderInput) int
 	}
 
 	Observation struct {
-		ID           func(childComplexity int) int
-		Illustrative func(childComplexity int) int
-		Metric       func(childComplexity int) int
-		Municipality func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Period       func(childComplexity int) int
-		PeriodEnd    func(childComplexity int) int
-		PeriodStart  func(childComplexity int) int
-		Provider     func(childComplexity int) int
-		Revisions    func(childComplexity int) int
-		SampleSize   func(childComplexity int) int
-		Source       func(childComplexity int) int
-		Status       func(childComplexity int) int
-		Suppressed   func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Value        func(childComplexity int) int
-		ValueMen     func(childComplexity int) int
-		ValueWomen   func(childComplexity int) int
+		GenderSuppressionReason func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Illustrative            func(childComplexity int) int
+		Metric                  func(childComplexity int) int
+		Municipality            func(childComplexity int) int
+		Note                    func(childComplexity int) int
+		Period                  func(childComplexity int) int
+		PeriodEnd               func(childComplexity int) int
+		PeriodStart             func(childComplexity int) int
+		Provider                func(childComplexity int) int
+		Revisions               func(childComplexity int) int
+		SampleSize              func(childComplexity int) int
+		Source                  func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		Suppressed              func(childComplexity int) int
+		SuppressionReason       func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Value                   func(childComplexity int) int
+		ValueMen                func(childComplexity int) int
+		ValueWomen              func(childComplexity int) int
 	}
 
 	ObservationConnection struct {
@@ -334,19 +367,31 @@ type ComplexityRoot struct {
 	}
 
 	ObservationRevision struct {
-		Deleted    func(childComplexity int) int
-		Note       func(childComplexity int) int
-		Reason     func(childComplexity int) int
-		ReplacedAt func(childComplexity int) int
-		ReplacedBy func(childComplexity int) int
-		SampleSize func(childComplexity int) int
-		Source     func(childComplexity int) int
-		Status     func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		ValidFrom  func(childComplexity int) int
-		Value      func(childComplexity int) int
-		ValueMen   func(childComplexity int) int
-		ValueWomen func(childComplexity int) int
+		Deleted           func(childComplexity int) int
+		Note              func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		ReplacedAt        func(childComplexity int) int
+		ReplacedBy        func(childComplexity int) int
+		SampleSize        func(childComplexity int) int
+		Source            func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		SuppressionReason func(childComplexity int) int
+		ValidFrom         func(childComplexity int) int
+		Value             func(childComplexity int) int
+		ValueMen          func(childComplexity int) int
+		ValueWomen        func(childComplexity int) int
+	}
+
+	Office struct {
+		ID           func(childComplexity int) int
+		Municipality func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Purpose      func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		StatusAsOf   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -354,6 +399,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PaidQuantity struct {
+		CountedBy func(childComplexity int) int
+		PaidWhen  func(childComplexity int) int
+		Unit      func(childComplexity int) int
 	}
 
 	PriceItem struct {
@@ -422,11 +473,12 @@ type ComplexityRoot struct {
 		Dataset                  func(childComplexity int) int
 		Deletions                func(childComplexity int, since *time.Time, first *int, after *string) int
 		Metrics                  func(childComplexity int, serviceArea *string) int
-		Municipalities           func(childComplexity int) int
+		Municipalities           func(childComplexity int, kind *store.MunicipalityKind) int
 		Municipality             func(childComplexity int, code string) int
 		Node                     func(childComplexity int, id string) int
 		Nodes                    func(childComplexity int, ids []string) int
 		Observations             func(childComplexity int, filter *store.ObservationFilter, orderBy *store.ObservationOrder, first *int, after *string, last *int, before *string) int
+		Offices                  func(childComplexity int) int
 		Providers                func(childComplexity int, filter *store.ProviderFilter, orderBy *store.ProviderOrder, first *int, after *string, last *int, before *string) int
 		RateLimit                func(childComplexity int) int
 		Search                   func(childComplexity int, text string, first *int) int
@@ -457,6 +509,7 @@ type ComplexityRoot struct {
 		Metrics              func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		ProviderCount        func(childComplexity int) int
+		Source               func(childComplexity int) int
 	}
 
 	Source struct {
@@ -486,6 +539,7 @@ type ComplexityRoot struct {
 type AgencyResolver interface {
 	Municipality(ctx context.Context, obj *store.Agency) (*store.Municipality, error)
 	Memberships(ctx context.Context, obj *store.Agency) ([]*store.AssociationMember, error)
+	Source(ctx context.Context, obj *store.Agency) (*store.Source, error)
 }
 type AssociationMemberResolver interface {
 	Association(ctx context.Context, obj *store.AssociationMember) (*store.Association, error)
@@ -496,9 +550,17 @@ type AssociationMemberResolver interface {
 type AuthorisationResolver interface {
 	Provider(ctx context.Context, obj *store.Authorisation) (*store.Provider, error)
 	Scheme(ctx context.Context, obj *store.Authorisation) (*store.Scheme, error)
+	Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error)
+	StatusOn(ctx context.Context, obj *store.Authorisation, date store.Date) (store.AuthorisationStatus, error)
+	GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error)
+	ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error)
+	Reason(ctx context.Context, obj *store.Authorisation) (*string, error)
 
 	Source(ctx context.Context, obj *store.Authorisation) (*store.Source, error)
 	Illustrative(ctx context.Context, obj *store.Authorisation) (bool, error)
+}
+type AuthorisationEventResolver interface {
+	Source(ctx context.Context, obj *store.AuthorisationEvent) (*store.Source, error)
 }
 type AuthorisationSchemeResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Scheme) (*store.ServiceArea, error)
@@ -518,12 +580,14 @@ type DatasetResolver interface {
 	Version(ctx context.Context, obj *store.DatasetInfo) (string, error)
 
 	ContainsIllustrativeData(ctx context.Context, obj *store.DatasetInfo) (bool, error)
+
 	Sources(ctx context.Context, obj *store.DatasetInfo) ([]*store.Source, error)
 }
 type MetricResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Metric) (*store.ServiceArea, error)
 
 	RelatedMetrics(ctx context.Context, obj *store.Metric) ([]*store.Metric, error)
+	PartsOfSameWhole(ctx context.Context, obj *store.Metric) ([]*store.Metric, error)
 
 	Source(ctx context.Context, obj *store.Metric) (*store.Source, error)
 }
@@ -536,6 +600,8 @@ type MilestoneResolver interface {
 }
 type MunicipalityResolver interface {
 	CoordinationAssociations(ctx context.Context, obj *store.Municipality) ([]*store.Association, error)
+	Offices(ctx context.Context, obj *store.Municipality) ([]*store.Office, error)
+	Source(ctx context.Context, obj *store.Municipality) (*store.Source, error)
 }
 type MutationResolver interface {
 	ImportObservations(ctx context.Context, input model.ImportObservationsInput) (*store.ImportResult, error)
@@ -544,11 +610,21 @@ type MutationResolver interface {
 	UpdateProvider(ctx context.Context, input model.UpdateProviderInput) (*model.ProviderPayload, error)
 	GrantAuthorisation(ctx context.Context, input model.GrantAuthorisationInput) (*model.AuthorisationPayload, error)
 	RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error)
+	SuspendAuthorisation(ctx context.Context, input model.SuspendAuthorisationInput) (*model.AuthorisationPayload, error)
+	ReinstateAuthorisation(ctx context.Context, input model.ReinstateAuthorisationInput) (*model.AuthorisationPayload, error)
 	RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error)
 	PublishPriceList(ctx context.Context, input model.PublishPriceListInput) (*model.PriceListPayload, error)
 }
 type ObservationResolver interface {
 	Revisions(ctx context.Context, objs []*store.Observation) ([][]*store.Revision, error)
+}
+type OfficeResolver interface {
+	Municipality(ctx context.Context, obj *store.Office) (*store.Municipality, error)
+
+	Source(ctx context.Context, obj *store.Office) (*store.Source, error)
+}
+type PaidQuantityResolver interface {
+	CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error)
 }
 type PriceListResolver interface {
 	Scheme(ctx context.Context, obj *store.PriceList) (*store.Scheme, error)
@@ -571,7 +647,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Dataset(ctx context.Context) (*store.DatasetInfo, error)
 	RateLimit(ctx context.Context) (*Quota, error)
-	Municipalities(ctx context.Context) ([]*store.Municipality, error)
+	Municipalities(ctx context.Context, kind *store.MunicipalityKind) ([]*store.Municipality, error)
 	Municipality(ctx context.Context, code string) (*store.Municipality, error)
 	ServiceAreas(ctx context.Context) ([]*store.ServiceArea, error)
 	Providers(ctx context.Context, filter *store.ProviderFilter, orderBy *store.ProviderOrder, first *int, after *string, last *int, before *string) (*store.ProviderPage, error)
@@ -581,6 +657,7 @@ type QueryResolver interface {
 	Agencies(ctx context.Context) ([]*store.Agency, error)
 	CoordinationAssociations(ctx context.Context) ([]*store.Association, error)
 	Sources(ctx context.Context) ([]*store.Source, error)
+	Offices(ctx context.Context) ([]*store.Office, error)
 	Deletions(ctx context.Context, since *time.Time, first *int, after *string) (*store.DeletionPage, error)
 	Search(ctx context.Context, text string, first *int) ([]*store.SearchHit, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*store.AuditPage, error)
@@ -595,6 +672,7 @@ type ServiceAreaResolver interface {
 	Metrics(ctx context.Context, obj *store.ServiceArea) ([]*store.Metric, error)
 	HeadlineMetrics(ctx context.Context, obj *store.ServiceArea) ([]*store.Metric, error)
 	AuthorisationSchemes(ctx context.Context, obj *store.ServiceArea) ([]*store.Scheme, error)
+	Source(ctx context.Context, obj *store.ServiceArea) (*store.Source, error)
 }
 type TargetGroupResolver interface {
 	Source(ctx context.Context, obj *store.TargetGroup) (*store.Source, error)
@@ -660,6 +738,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agency.OrganisationNumber(childComplexity), true
+	case "Agency.source":
+		if e.ComplexityRoot.Agency.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agency.Source(childComplexity), true
 
 	case "AssociationMember.agency":
 		if e.ComplexityRoot.AssociationMember.Agency == nil {
@@ -755,6 +839,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditLogEdge.Node(childComplexity), true
 
+	case "Authorisation.history":
+		if e.ComplexityRoot.Authorisation.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Authorisation.Events(childComplexity), true
 	case "Authorisation.grantedOn":
 		if e.ComplexityRoot.Authorisation.GrantedOn == nil {
 			break
@@ -803,6 +893,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.Status(childComplexity), true
+	case "Authorisation.statusOn":
+		if e.ComplexityRoot.Authorisation.StatusOn == nil {
+			break
+		}
+
+		args, err := ec.field_Authorisation_statusOn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Authorisation.StatusOn(childComplexity, args["date"].(store.Date)), true
 	case "Authorisation.updatedAt":
 		if e.ComplexityRoot.Authorisation.UpdatedAt == nil {
 			break
@@ -815,6 +916,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Authorisation.ValidUntil(childComplexity), true
+
+	case "AuthorisationEvent.date":
+		if e.ComplexityRoot.AuthorisationEvent.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Date(childComplexity), true
+	case "AuthorisationEvent.kind":
+		if e.ComplexityRoot.AuthorisationEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Kind(childComplexity), true
+	case "AuthorisationEvent.reason":
+		if e.ComplexityRoot.AuthorisationEvent.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Reason(childComplexity), true
+	case "AuthorisationEvent.recordedAt":
+		if e.ComplexityRoot.AuthorisationEvent.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.RecordedAt(childComplexity), true
+	case "AuthorisationEvent.source":
+		if e.ComplexityRoot.AuthorisationEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.Source(childComplexity), true
+	case "AuthorisationEvent.validUntil":
+		if e.ComplexityRoot.AuthorisationEvent.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationEvent.ValidUntil(childComplexity), true
 
 	case "AuthorisationPayload.authorisation":
 		if e.ComplexityRoot.AuthorisationPayload.Authorisation == nil {
@@ -907,6 +1045,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthorisationScheme.Status(childComplexity), true
+	case "AuthorisationScheme.statusAsOf":
+		if e.ComplexityRoot.AuthorisationScheme.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorisationScheme.StatusAsOf(childComplexity), true
 	case "AuthorisationScheme.updatedAt":
 		if e.ComplexityRoot.AuthorisationScheme.UpdatedAt == nil {
 			break
@@ -1017,6 +1161,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComparisonCell.Suppressed(childComplexity), true
+	case "ComparisonCell.suppressionReason":
+		if e.ComplexityRoot.ComparisonCell.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparisonCell.SuppressionReason(childComplexity), true
 	case "ComparisonCell.value":
 		if e.ComplexityRoot.ComparisonCell.Value == nil {
 			break
@@ -1072,6 +1222,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComparisonReference.Suppressed(childComplexity), true
+	case "ComparisonReference.suppressionReason":
+		if e.ComplexityRoot.ComparisonReference.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparisonReference.SuppressionReason(childComplexity), true
 	case "ComparisonReference.value":
 		if e.ComplexityRoot.ComparisonReference.Value == nil {
 			break
@@ -1219,6 +1375,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoordinationAssociation.Status(childComplexity), true
+	case "CoordinationAssociation.statusAsOf":
+		if e.ComplexityRoot.CoordinationAssociation.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoordinationAssociation.StatusAsOf(childComplexity), true
 	case "CoordinationAssociation.targetGroups":
 		if e.ComplexityRoot.CoordinationAssociation.TargetGroups == nil {
 			break
@@ -1262,6 +1424,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Sources(childComplexity), true
+	case "Dataset.suppressBelow":
+		if e.ComplexityRoot.Dataset.SuppressBelow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.SuppressBelow(childComplexity), true
 	case "Dataset.title":
 		if e.ComplexityRoot.Dataset.Title == nil {
 			break
@@ -1418,6 +1586,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.paidFor":
+		if e.ComplexityRoot.Metric.PaidFor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.PaidFor(childComplexity), true
+	case "Metric.partsOfSameWhole":
+		if e.ComplexityRoot.Metric.PartsOfSameWhole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.PartsOfSameWhole(childComplexity), true
 	case "Metric.relatedMetrics":
 		if e.ComplexityRoot.Metric.RelatedMetrics == nil {
 			break
@@ -1493,6 +1673,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetricSeries.Provider(childComplexity), true
 
+	case "Milestone.asOf":
+		if e.ComplexityRoot.Milestone.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Milestone.AsOf(childComplexity), true
 	case "Milestone.body":
 		if e.ComplexityRoot.Milestone.Body == nil {
 			break
@@ -1567,18 +1753,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Municipality.County(childComplexity), true
+	case "Municipality.countyCode":
+		if e.ComplexityRoot.Municipality.CountyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.CountyCode(childComplexity), true
 	case "Municipality.id":
 		if e.ComplexityRoot.Municipality.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Municipality.ID(childComplexity), true
+	case "Municipality.kind":
+		if e.ComplexityRoot.Municipality.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Kind(childComplexity), true
+	case "Municipality.koladaId":
+		if e.ComplexityRoot.Municipality.KoladaID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.KoladaID(childComplexity), true
 	case "Municipality.name":
 		if e.ComplexityRoot.Municipality.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Municipality.Name(childComplexity), true
+	case "Municipality.offices":
+		if e.ComplexityRoot.Municipality.Offices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Offices(childComplexity), true
+	case "Municipality.scbCode":
+		if e.ComplexityRoot.Municipality.SCBCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.SCBCode(childComplexity), true
+	case "Municipality.source":
+		if e.ComplexityRoot.Municipality.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Municipality.Source(childComplexity), true
 
 	case "Mutation.createProvider":
 		if e.ComplexityRoot.Mutation.CreateProvider == nil {
@@ -1635,6 +1857,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishPriceList(childComplexity, args["input"].(model.PublishPriceListInput)), true
+	case "Mutation.reinstateAuthorisation":
+		if e.ComplexityRoot.Mutation.ReinstateAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reinstateAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReinstateAuthorisation(childComplexity, args["input"].(model.ReinstateAuthorisationInput)), true
 	case "Mutation.renewAuthorisation":
 		if e.ComplexityRoot.Mutation.RenewAuthorisation == nil {
 			break
@@ -1657,6 +1890,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAuthorisation(childComplexity, args["input"].(model.RevokeAuthorisationInput)), true
+	case "Mutation.suspendAuthorisation":
+		if e.ComplexityRoot.Mutation.SuspendAuthorisation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendAuthorisation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendAuthorisation(childComplexity, args["input"].(model.SuspendAuthorisationInput)), true
 	case "Mutation.updateProvider":
 		if e.ComplexityRoot.Mutation.UpdateProvider == nil {
 			break
@@ -1669,6 +1913,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateProvider(childComplexity, args["input"].(model.UpdateProviderInput)), true
 
+	case "Observation.genderSuppressionReason":
+		if e.ComplexityRoot.Observation.GenderSuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observation.GenderSuppressionReason(childComplexity), true
 	case "Observation.id":
 		if e.ComplexityRoot.Observation.ID == nil {
 			break
@@ -1753,6 +2003,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Observation.Suppressed(childComplexity), true
+	case "Observation.suppressionReason":
+		if e.ComplexityRoot.Observation.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Observation.SuppressionReason(childComplexity), true
 	case "Observation.updatedAt":
 		if e.ComplexityRoot.Observation.UpdatedAt == nil {
 			break
@@ -1870,6 +2126,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ObservationRevision.Suppressed(childComplexity), true
+	case "ObservationRevision.suppressionReason":
+		if e.ComplexityRoot.ObservationRevision.SuppressionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ObservationRevision.SuppressionReason(childComplexity), true
 	case "ObservationRevision.validFrom":
 		if e.ComplexityRoot.ObservationRevision.ValidFrom == nil {
 			break
@@ -1895,6 +2157,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ObservationRevision.ValueWomen(childComplexity), true
 
+	case "Office.id":
+		if e.ComplexityRoot.Office.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.ID(childComplexity), true
+	case "Office.municipality":
+		if e.ComplexityRoot.Office.Municipality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Municipality(childComplexity), true
+	case "Office.name":
+		if e.ComplexityRoot.Office.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Name(childComplexity), true
+	case "Office.note":
+		if e.ComplexityRoot.Office.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Note(childComplexity), true
+	case "Office.purpose":
+		if e.ComplexityRoot.Office.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Purpose(childComplexity), true
+	case "Office.source":
+		if e.ComplexityRoot.Office.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Source(childComplexity), true
+	case "Office.status":
+		if e.ComplexityRoot.Office.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.Status(childComplexity), true
+	case "Office.statusAsOf":
+		if e.ComplexityRoot.Office.StatusAsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Office.StatusAsOf(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1919,6 +2230,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PaidQuantity.countedBy":
+		if e.ComplexityRoot.PaidQuantity.CountedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.CountedBy(childComplexity), true
+	case "PaidQuantity.paidWhen":
+		if e.ComplexityRoot.PaidQuantity.PaidWhen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.PaidWhen(childComplexity), true
+	case "PaidQuantity.unit":
+		if e.ComplexityRoot.PaidQuantity.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaidQuantity.Unit(childComplexity), true
 
 	case "PriceItem.amount":
 		if e.ComplexityRoot.PriceItem.Amount == nil {
@@ -2232,7 +2562,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Municipalities(childComplexity), true
+		args, err := ec.field_Query_municipalities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Municipalities(childComplexity, args["kind"].(*store.MunicipalityKind)), true
 	case "Query.municipality":
 		if e.ComplexityRoot.Query.Municipality == nil {
 			break
@@ -2277,6 +2612,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Observations(childComplexity, args["filter"].(*store.ObservationFilter), args["orderBy"].(*store.ObservationOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.offices":
+		if e.ComplexityRoot.Query.Offices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Offices(childComplexity), true
 	case "Query.providers":
 		if e.ComplexityRoot.Query.Providers == nil {
 			break
@@ -2416,6 +2757,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceArea.ProviderCount(childComplexity), true
+	case "ServiceArea.source":
+		if e.ComplexityRoot.ServiceArea.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceArea.Source(childComplexity), true
 
 	case "Source.author":
 		if e.ComplexityRoot.Source.Author == nil {
@@ -2517,8 +2864,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProviderFilter", ec.unmarshalInputProviderFilter),
 			graphql.NewInputUnmarshaler("ProviderOrder", ec.unmarshalInputProviderOrder),
 			graphql.NewInputUnmarshaler("PublishPriceListInput", ec.unmarshalInputPublishPriceListInput),
+			graphql.NewInputUnmarshaler("ReinstateAuthorisationInput", ec.unmarshalInputReinstateAuthorisationInput),
 			graphql.NewInputUnmarshaler("RenewAuthorisationInput", ec.unmarshalInputRenewAuthorisationInput),
 			graphql.NewInputUnmarshaler("RevokeAuthorisationInput", ec.unmarshalInputRevokeAuthorisationInput),
+			graphql.NewInputUnmarshaler("SuspendAuthorisationInput", ec.unmarshalInputSuspendAuthorisationInput),
 			graphql.NewInputUnmarshaler("UpdateProviderInput", ec.unmarshalInputUpdateProviderInput),
 		)
 	}
@@ -2650,11 +2999,14 @@ type Query {
   """
   rateLimit: RateLimit!
 
-  "Every municipality (kommun) the data set mentions, ordered by code. The code 0000 stands for the whole country."
-  municipalities: [Municipality!]!
+  """
+  Every place figures can be about, ordered by code: the country's 290 municipalities (kommuner), its
+  21 regions and, as 0000, the whole country, from Statistics Sweden's and Kolada's registers.
+  """
+  municipalities("Only places of this kind; all when left out." kind: MunicipalityKind): [Municipality!]!
 
-  "A municipality by its four-digit code from Statistics Sweden (SCB), for example ` + "`" + `0183` + "`" + ` for Sundbyberg."
-  municipality("Four-digit municipality code (kommunkod), for example ` + "`" + `0183` + "`" + `." code: String!): Municipality
+  "A municipality by its four-digit code from Statistics Sweden (SCB), for example ` + "`" + `0183` + "`" + ` for Sundbyberg; a region by Kolada's code, ` + "`" + `0001` + "`" + ` for Region Stockholm."
+  municipality("Four-digit code: the kommunkod, for example ` + "`" + `0183` + "`" + `; for a region ` + "`" + `00` + "`" + ` and its county's code, for example ` + "`" + `0001` + "`" + `; ` + "`" + `0000` + "`" + ` for the whole country." code: String!): Municipality
 
   "The kinds of public service the data set covers (verksamhetsområden), in a fixed display order."
   serviceAreas: [ServiceArea!]!
@@ -2724,6 +3076,9 @@ type Query {
   "Every source the data comes from: the documents real figures are taken from, and the illustrative sets."
   sources: [Source!]!
 
+  "The offices of municipalities that follow up their services, such as Sundbyberg's quality office (kvalitetskansli)."
+  offices: [Office!]!
+
   """
   Objects deleted since a time, oldest first: with ` + "`" + `observations(filter: {updatedSince})` + "`" + `, what a
   mirror needs to stay an exact copy. Pages go forwards only; at most 1,000 a page, 100 by default.
@@ -2738,8 +3093,8 @@ type Query {
   ): DeletionConnection!
 
   """
-  Find providers, metrics, service areas, agencies, coordination associations, sources and
-  municipalities by name or description. Case and accents do not matter ("sodertalje" finds
+  Find providers, metrics, service areas, agencies, coordination associations, sources, municipalities
+  and offices by name or description. Case and accents do not matter ("sodertalje" finds
   "Södertälje"), every word must match, and a word may be the start of a longer one. Best matches
   first; matches in names rank above matches in descriptions.
   """
@@ -2766,7 +3121,7 @@ type Query {
   comparison(
     "The service area to compare (its ID, for example ` + "`" + `ServiceArea:sfi` + "`" + `)."
     serviceArea: ID!
-    "The period: a year (` + "`" + `2018` + "`" + `), a term (` + "`" + `2018-VT` + "`" + ` spring, ` + "`" + `2018-HT` + "`" + ` autumn), a quarter (` + "`" + `2018-Q3` + "`" + `) or a month (` + "`" + `2018-09` + "`" + `)."
+    "The period: a year (` + "`" + `2018` + "`" + `), a term (` + "`" + `2018-VT` + "`" + ` spring, ` + "`" + `2018-HT` + "`" + ` autumn), a quarter (` + "`" + `2018-Q3` + "`" + `), a month (` + "`" + `2018-09` + "`" + `), or a span of days (` + "`" + `2016-07-01--2017-09-30` + "`" + `)."
     period: String!
     """
     The metrics to show (their IDs), in this order. Without it, the service area's headline metrics.
@@ -2833,6 +3188,11 @@ type Dataset {
   updatedAt: DateTime!
   "True when some figures are invented for demonstration (illustrative); each such figure's source says so."
   containsIllustrativeData: Boolean!
+  """
+  The threshold of disclosure control: a figure based on fewer individuals than this is withheld, and so
+  are enough others that none can be worked out from those published (see ` + "`" + `SuppressionReason` + "`" + `).
+  """
+  suppressBelow: Int!
   "Every source the data comes from."
   sources: [Source!]!
 }
@@ -2877,18 +3237,84 @@ enum DatePrecision {
   YEAR
 }
 
-"A municipality (kommun), identified by its four-digit code from Statistics Sweden, the same code Kolada uses."
+"""
+A place figures are about: a municipality (kommun), identified by its four-digit code from Statistics
+Sweden, the same code Kolada uses; or a region (region) or the whole country (riket), under Kolada's codes.
+"""
 type Municipality implements Node {
   "The municipality's global ID, for example ` + "`" + `Municipality:0183` + "`" + `."
   id: ID!
-  "The four-digit municipality code (kommunkod), for example ` + "`" + `0183` + "`" + `; ` + "`" + `0000` + "`" + ` is the whole country (riket)."
+  """
+  The four-digit code its figures are filed under, the same Kolada uses: the municipality code
+  (kommunkod), for example ` + "`" + `0183` + "`" + `; for a region ` + "`" + `00` + "`" + ` and its county's code, for example ` + "`" + `0001` + "`" + ` for
+  Region Stockholm; ` + "`" + `0000` + "`" + ` for the whole country (riket).
+  """
   code: String!
-  "The municipality's name, for example ` + "`" + `Sundbyberg` + "`" + `; for ` + "`" + `0000` + "`" + `, ` + "`" + `Riket` + "`" + ` (the whole country)."
+  "What the code stands for: a municipality, a region or the whole country."
+  kind: MunicipalityKind!
+  "The name, for example ` + "`" + `Sundbyberg` + "`" + ` or ` + "`" + `Region Stockholm` + "`" + `; for ` + "`" + `0000` + "`" + `, ` + "`" + `Riket` + "`" + ` (the whole country)."
   name: String!
-  "The county (län) the municipality lies in; null for the whole country."
+  "The county (län) the municipality or region lies in, for example ` + "`" + `Stockholms län` + "`" + `; null for the whole country."
   county: String
+  "The county's code from Statistics Sweden (länskod), for example ` + "`" + `01` + "`" + `; null for the whole country."
+  countyCode: String
+  "Statistics Sweden's code for the place: the kommunkod of a municipality (` + "`" + `0183` + "`" + `), the länskod of a region (` + "`" + `01` + "`" + `), ` + "`" + `00` + "`" + ` for the whole country."
+  scbCode: String!
+  "The id Kolada gives the place, the one its data API takes: the same as ` + "`" + `code` + "`" + `."
+  koladaId: String!
   "The coordination associations (samordningsförbund) the municipality belongs to."
   coordinationAssociations: [CoordinationAssociation!]!
+  "The municipality's offices that follow up its services, such as its quality office (kvalitetskansli)."
+  offices: [Office!]!
+  "Where the municipality's code, name and county come from: Statistics Sweden's register (Kolada for the whole country)."
+  source: Source!
+}
+
+"Where an office stands."
+enum OfficeStatus {
+  "To be set up: decided or announced, not yet working."
+  PLANNED
+  "Set up and working."
+  ESTABLISHED
+  "Closed down."
+  CLOSED
+}
+
+"""
+An office of a municipality that follows up its services, such as the quality office (kvalitetskansli)
+that follows up every provider, the municipality's own provision and the authorised providers alike.
+"""
+type Office implements Node {
+  "The office's global ID, for example ` + "`" + `Office:sundbyberg-kvalitetskansli` + "`" + `."
+  id: ID!
+  "The office's name."
+  name: String!
+  "The municipality it belongs to."
+  municipality: Municipality!
+  """
+  Where it stood on ` + "`" + `statusAsOf` + "`" + `, as the source states it. The source says nothing of later: after that
+  date, do not take the status as current (a planned office may have been set up, or not); look for a
+  newer source.
+  """
+  status: OfficeStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
+  "What it is for, as the source says it (Swedish)."
+  purpose: String!
+  "What the source says about it, in its own words (Swedish)."
+  note: String
+  "Where the facts about it come from."
+  source: Source!
+}
+
+"What a municipality code stands for."
+enum MunicipalityKind {
+  "A municipality (kommun)."
+  MUNICIPALITY
+  "A region (region, formerly landsting), one per county."
+  REGION
+  "The whole country (riket), code ` + "`" + `0000` + "`" + `."
+  COUNTRY
 }
 
 "A kind of public service that providers are compared in (verksamhetsområde)."
@@ -2911,6 +3337,8 @@ type ServiceArea implements Node {
   headlineMetrics: [Metric!]!
   "The authorisation schemes for this service area, one per municipality."
   authorisationSchemes: [AuthorisationScheme!]!
+  "Where the description of the service area comes from."
+  source: Source!
 }
 
 "Who runs a provider: the municipality itself or someone else."
@@ -2986,7 +3414,7 @@ input ProviderFilter {
   operatingForms: [OperatingForm!]
   "Only providers in this municipality (four-digit code)."
   municipality: String
-  "Only providers with at least one authorisation of this status."
+  "Only providers with at least one authorisation of this status today."
   authorisationStatus: AuthorisationStatus
   "Only providers whose name contains this text (case-insensitive)."
   nameContains: String
@@ -3074,8 +3502,13 @@ type AuthorisationScheme implements Node {
   serviceArea: ServiceArea!
   "The municipality that runs the scheme."
   municipality: Municipality!
-  "Where the scheme stands: planned, proposed, in force or ended."
+  """
+  Where the scheme stood on ` + "`" + `statusAsOf` + "`" + `, as the source states it: planned, proposed, in force or ended.
+  The source says nothing of later: after that date, do not take the status as current.
+  """
   status: SchemeStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
   "The body that decides on the scheme, for example the social and labour-market committee (social- och arbetsmarknadsnämnden)."
   decidedBy: String
   "The date of the decision; when the status is PROPOSED, the date of the meeting the decision is proposed for."
@@ -3170,16 +3603,51 @@ enum PaymentTrigger {
   ON_TRANSITION
 }
 
-"The status of a provider's authorisation."
+"The status of a provider's authorisation on a day, as its history gives it."
 enum AuthorisationStatus {
   "In force: the provider may offer the service."
   ACTIVE
-  "Ran out at the end of its validity."
+  "Suspended for a time (tillfälligt avstängd): granted, but the provider may not offer the service until the suspension ends."
+  SUSPENDED
+  "Ran out at the end of its validity: expired from the day after ` + "`" + `validUntil` + "`" + `."
   EXPIRED
-  "Withdrawn by the municipality (återkallad)."
+  "Withdrawn by the municipality (återkallad), from the day after its last valid day."
   REVOKED
-  "Applied for and not yet decided."
+  "Not in force yet: applied for and not yet decided, or granted from a later day."
   PENDING
+}
+
+"What a decision about an authorisation did."
+enum AuthorisationEventKind {
+  "Authorised (auktoriserad), from ` + "`" + `date` + "`" + `, until ` + "`" + `validUntil` + "`" + ` or until further notice. A provider whose authorisation expired or was revoked may be granted one anew."
+  GRANTED
+  "Extended (förlängd) on ` + "`" + `date` + "`" + `, to ` + "`" + `validUntil` + "`" + ` or until further notice."
+  RENEWED
+  "Suspended (tillfälligt avstängd) from ` + "`" + `date` + "`" + `, to ` + "`" + `validUntil` + "`" + ` or until reinstated."
+  SUSPENDED
+  "In force again from ` + "`" + `date` + "`" + ` after a suspension."
+  REINSTATED
+  "Withdrawn (återkallad): ` + "`" + `date` + "`" + ` is the last valid day."
+  REVOKED
+}
+
+"""
+One decision about an authorisation, as it was taken: nothing in an authorisation's history is ever
+overwritten, and its status on any day follows from these.
+"""
+type AuthorisationEvent {
+  "What the decision did."
+  kind: AuthorisationEventKind!
+  "The day it takes effect: the first valid day of a grant, the day of a renewal, the first day of a suspension or again after one, the last valid day of a revocation."
+  date: Date!
+  "The last valid day a grant or renewal gives, or a suspension's last day; null for until further notice (or until reinstated)."
+  validUntil: Date
+  "Why it was decided."
+  reason: String
+  "Where the decision is recorded."
+  source: Source!
+  "When it was recorded in this data set."
+  recordedAt: DateTime!
 }
 
 """
@@ -3193,14 +3661,18 @@ type Authorisation implements Node {
   provider: Provider!
   "The scheme it is granted under."
   scheme: AuthorisationScheme!
-  "Its status."
+  "Its status today, as its history gives it: EXPIRED from the day after ` + "`" + `validUntil` + "`" + `."
   status: AuthorisationStatus!
-  "The date it was granted, when decided."
+  "Its status on a day, past or future, as its history gives it."
+  statusOn("The day, for example ` + "`" + `2021-06-30` + "`" + `." date: Date!): AuthorisationStatus!
+  "The first valid day of the grant in effect today, or of the latest one; null before any grant."
   grantedOn: Date
-  "The last day it is valid, or null while valid until further notice."
+  "The last valid day of the grant in effect today (its last day, once revoked), or null while valid until further notice."
   validUntil: Date
-  "Why it was revoked or not renewed, when that applies."
+  "Why the latest decision in effect today was taken, for example why it was revoked."
   reason: String
+  "Every decision about it, oldest first: grants, renewals, suspensions, reinstatements and revocations."
+  history: [AuthorisationEvent!]!
   "Where the facts about it come from."
   source: Source!
   "True when this authorisation is invented for demonstration."
@@ -3265,10 +3737,24 @@ type Metric implements Node {
   """
   relatedMetrics: [Metric!]!
   """
+  The other metrics that count parts of the same whole as this one: the share of course participants
+  who passed and the share who dropped out, of all who finished or dropped out. For one provider or
+  municipality and period their values (and their values for women and for men) add up to at most
+  100 %, within 0.1 for rounding; an import that breaks this, with what is stored, is refused.
+  """
+  partsOfSameWhole: [Metric!]!
+  """
   For a derived metric, how it is computed from two others; null for a metric whose figures are
   published directly.
   """
   formula: MetricFormula
+  """
+  For money paid under the scheme's price lists (such as payments to a provider): which metric counts what
+  each kind of price is paid for. A payment under public prices gives those counts back (51 300 kr at
+  850 kr a week and 3 500 kr a pass leaves only one number of passes), so a payment is withheld whenever
+  a figure it is paid for is. Empty for other metrics.
+  """
+  paidFor: [PaidQuantity!]!
   """
   True when the metric is computed from two others (see ` + "`" + `formula` + "`" + `) when asked for. Its figures appear
   in comparisons, time series and ` + "`" + `node` + "`" + `, but not in the ` + "`" + `observations` + "`" + ` list, which holds only
@@ -3277,6 +3763,16 @@ type Metric implements Node {
   derived: Boolean!
   "Where the metric's definition comes from."
   source: Source!
+}
+
+"What prices of one unit and trigger are paid for, and the metric that counts it."
+type PaidQuantity {
+  "What the price is paid per."
+  unit: PriceUnit!
+  "When it is paid."
+  paidWhen: PaymentTrigger!
+  "The metric whose figures count it, for the same provider and period, for example passed courses."
+  countedBy: Metric!
 }
 
 """
@@ -3309,6 +3805,25 @@ type MetricSeries {
   countryReference: [Observation!]!
 }
 
+"""
+Why a figure is withheld. Figures based on fewer than ` + "`" + `dataset.suppressBelow` + "`" + ` individuals are withheld, as
+in official Swedish statistics; and since a reader could otherwise subtract to get them back (the
+municipality's figure minus its other providers', a year minus its other term, a total minus the men's,
+a payment under the public prices solved for the passes it pays), enough other figures are withheld too
+that none can be worked out (complementary suppression), the smallest first.
+"""
+enum SuppressionReason {
+  "Based on fewer individuals than the threshold."
+  TOO_FEW_INDIVIDUALS
+  """
+  Safe in itself, but withheld so that a figure based on too few individuals cannot be worked out from it
+  and the figures it adds up with.
+  """
+  PROTECTS_OTHER_FIGURE
+  "The number of individuals (or of women and men) is not known, so the figure cannot be judged safe to show."
+  SIZE_UNKNOWN
+}
+
 "The status of a published figure."
 enum ObservationStatus {
   "Final: the figure will not change unless corrected."
@@ -3321,8 +3836,9 @@ enum ObservationStatus {
 
 """
 One published figure (observation): a metric's value for one provider or one whole municipality in one
-period, with the number of individuals it is based on. A figure based on fewer than 10 individuals is
-suppressed: its values are null and ` + "`" + `suppressed` + "`" + ` is true, as in official Swedish statistics.
+period, with the number of individuals it is based on. A figure based on fewer than 10 individuals
+(` + "`" + `dataset.suppressBelow` + "`" + `) is suppressed: its values are null and ` + "`" + `suppressed` + "`" + ` is true, as in official
+Swedish statistics, and so are enough other figures that it cannot be worked out from those shown.
 """
 type Observation implements Node {
   "The figure's global ID: metric, provider or municipality code, and period, for example ` + "`" + `Observation:sfi-pass-rate/sundbyberg-vuxenutbildning/2018` + "`" + `."
@@ -3333,7 +3849,11 @@ type Observation implements Node {
   provider: Provider
   "The municipality the figure is about, or where the provider was followed up; ` + "`" + `0000` + "`" + ` is the whole country."
   municipality: Municipality!
-  "The period: ` + "`" + `2018` + "`" + ` (year), ` + "`" + `2018-VT` + "`" + `/` + "`" + `2018-HT` + "`" + ` (spring/autumn term), ` + "`" + `2018-Q3` + "`" + ` (quarter) or ` + "`" + `2018-09` + "`" + ` (month)."
+  """
+  The period: ` + "`" + `2018` + "`" + ` (year), ` + "`" + `2018-VT` + "`" + `/` + "`" + `2018-HT` + "`" + ` (spring/autumn term), ` + "`" + `2018-Q3` + "`" + ` (quarter), ` + "`" + `2018-09` + "`" + `
+  (month), or, for figures a source gives for some other span, its first and last day:
+  ` + "`" + `2016-07-01--2017-09-30` + "`" + `.
+  """
   period: String!
   "The first day of the period."
   periodStart: Date!
@@ -3347,8 +3867,12 @@ type Observation implements Node {
   valueMen: Float
   "How many individuals (or course enrolments) the value is based on, when known."
   sampleSize: Int
-  "True when the value is withheld because it is based on too few individuals to publish safely."
+  "True when the value is withheld, because it is based on too few individuals or to protect a figure that is (see ` + "`" + `suppressionReason` + "`" + `)."
   suppressed: Boolean!
+  "Why the value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
+  "Why the values for women and men are withheld while the value is shown, or with it; null when they are shown or were not reported."
+  genderSuppressionReason: SuppressionReason
   "Whether the figure is final, preliminary or revised."
   status: ObservationStatus!
   "A remark on the figure, for example what period it really covers."
@@ -3373,8 +3897,10 @@ type ObservationRevision {
   valueMen: Float
   "How many individuals it was based on, when known and not suppressed."
   sampleSize: Int
-  "True when the former value is withheld because it was based on too few individuals."
+  "True when the former value is withheld: it was based on too few individuals, or the figure is withheld now."
   suppressed: Boolean!
+  "Why the former value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   "Its status."
   status: ObservationStatus!
   "Its remark."
@@ -3477,6 +4003,8 @@ type Agency implements Node {
   municipality: Municipality
   "The coordination associations the agency is a member of, with its contribution."
   memberships: [AssociationMember!]!
+  "Where the facts about the agency come from."
+  source: Source!
 }
 
 "The status of a coordination association."
@@ -3499,8 +4027,14 @@ type CoordinationAssociation implements Node {
   id: ID!
   "The association's name as the sources write it."
   name: String!
-  "Whether it is planned, active or dissolved."
+  """
+  Whether it was planned, active or dissolved on ` + "`" + `statusAsOf` + "`" + `, as the source states it. The source says
+  nothing of later: after that date, do not take the status as current (a planned association may have
+  started, or not); look for a newer source.
+  """
   status: AssociationStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  statusAsOf: Date
   "The date it started, or is planned to start; null when the sources give none."
   startsOn: Date
   "The county (län) it works in."
@@ -3553,13 +4087,13 @@ type TargetGroup {
   source: Source!
 }
 
-"The status of a step in a timeline."
+"The status of a step in a timeline, as the source stated it on the step's ` + "`" + `asOf` + "`" + ` date."
 enum MilestoneStatus {
-  "Has happened."
+  "Had happened."
   DONE
-  "Expected soon, on the date or in the period given."
+  "Was expected soon, on the date or in the period given."
   EXPECTED
-  "Planned further ahead."
+  "Was planned further ahead."
   PLANNED
 }
 
@@ -3573,8 +4107,14 @@ type Milestone {
   body: String!
   "The step as the source describes it, in its own words (Swedish)."
   description: String!
-  "Whether it has happened, is expected or is planned."
+  """
+  Whether it had happened, was expected or was planned on ` + "`" + `asOf` + "`" + `, as the source states it. An EXPECTED or
+  PLANNED step is a plan of that day, not news of what happened: after it, the source says nothing of
+  whether the step was taken.
+  """
   status: MilestoneStatus!
+  "The day the source stated the status: what to assume after it, the source does not say."
+  asOf: Date
   "Where the step comes from."
   source: Source!
 }
@@ -3628,8 +4168,10 @@ type ComparisonCell {
   valueMen: Float
   "How many individuals the value is based on, when known."
   sampleSize: Int
-  "True when the value is withheld because it is based on too few individuals."
+  "True when the value is withheld, because it is based on too few individuals or to protect a figure that is."
   suppressed: Boolean!
+  "Why the value is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   """
   The provider's place among the providers with a value, 1 being best by the metric's direction.
   Equal values share a rank (1, 2, 2, 4). Null when the cell is suppressed or missing, or the metric
@@ -3684,8 +4226,10 @@ type ComparisonReference {
   municipality: Municipality!
   "The figure, or null when suppressed."
   value: Float
-  "True when the figure is withheld because it is based on too few individuals."
+  "True when the figure is withheld, because it is based on too few individuals or to protect a figure that is."
   suppressed: Boolean!
+  "Why the figure is withheld; null when it is shown."
+  suppressionReason: SuppressionReason
   "The figure behind the reference."
   observation: Observation!
   "Where the figure comes from, for example Kolada."
@@ -3778,6 +4322,10 @@ type Mutation {
   grantAuthorisation("Who is authorised, under which scheme, from when, and why." input: GrantAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Extend an authorisation (förlänga)."
   renewAuthorisation("The authorisation, its new end, and why." input: RenewAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "Suspend an authorisation for a time (stänga av tillfälligt)."
+  suspendAuthorisation("The authorisation, the suspension's days, and why." input: SuspendAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
+  "End a suspension: the authorisation is in force again."
+  reinstateAuthorisation("The authorisation, the day it is in force again, and why." input: ReinstateAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Withdraw an authorisation (återkalla)."
   revokeAuthorisation("The authorisation, its last day, and why." input: RevokeAuthorisationInput!): AuthorisationPayload! @requiresRole(role: ADMIN)
   "Publish a new price list for a scheme. A list still open-ended when it starts is closed the day before."
@@ -3790,7 +4338,7 @@ input ImportObservationsInput {
   observations: [ObservationInput!]!
   "When true, check and count everything but write nothing."
   dryRun: Boolean = false
-  "Why the figures are published or corrected; kept in the history and the audit log."
+  "Why the figures are published or corrected (at most 1,000 characters); kept in the history and the audit log."
   reason: String
 }
 
@@ -3802,23 +4350,27 @@ input ObservationInput {
   provider: ID
   "The municipality (four-digit code): where the provider was followed up, or the one the figure is about."
   municipality: String!
-  "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + ` or ` + "`" + `2018-09` + "`" + `."
+  "The period, for example ` + "`" + `2018` + "`" + `, ` + "`" + `2018-HT` + "`" + `, ` + "`" + `2018-Q3` + "`" + `, ` + "`" + `2018-09` + "`" + `, or a span of days such as ` + "`" + `2016-07-01--2017-09-30` + "`" + `."
   period: String!
-  "The value, in the metric's unit; percentages lie within 0–100."
+  """
+  The value, in the metric's unit, a finite number: a percentage within 0–100, percentage points
+  within ±100, a count a whole number from 0 to 1,000,000,000, kronor within ±1,000,000,000,000, hours
+  from 0 to 10,000,000, an index within ±1,000,000.
+  """
   value: Float
-  "The value for women."
+  "The value for women. For a share, the value for all lies between the values for women and men; for a count, women and men add up to at most the total."
   valueWomen: Float
   "The value for men."
   valueMen: Float
-  "How many individuals the value is based on."
+  "How many individuals the value is based on, from 0 to 20,000,000; required for a provider's share, so that small groups can be withheld."
   sampleSize: Int
-  "How many women it is based on."
+  "How many women it is based on; with men, at most ` + "`" + `sampleSize` + "`" + `."
   sampleSizeWomen: Int
   "How many men it is based on."
   sampleSizeMen: Int
   "Whether the figure is final, preliminary or revised."
   status: ObservationStatus = FINAL
-  "A remark on the figure."
+  "A remark on the figure: at most 2,000 characters of text, line breaks allowed, no other control characters, not beginning with =, +, - or @ (which spreadsheets run as formulas)."
   note: String
   "Where the figure comes from (a source's ID)."
   source: ID!
@@ -3840,7 +4392,7 @@ type ImportObservationsPayload {
 input DeleteObservationsInput {
   "The figures' IDs."
   ids: [ID!]!
-  "Why they are deleted; required."
+  "Why they are deleted; required, at most 1,000 characters."
   reason: String!
 }
 
@@ -3854,7 +4406,7 @@ type DeleteObservationsPayload {
 input CreateProviderInput {
   "The key of its ID, ` + "`" + `Provider:<slug>` + "`" + `: lowercase letters, digits and dashes. It never changes."
   slug: String!
-  "Its name."
+  "Its name: at most 200 characters, no control characters."
   name: String!
   "Its organisation number, ` + "`" + `NNNNNN-NNNN` + "`" + `."
   organisationNumber: String
@@ -3864,7 +4416,7 @@ input CreateProviderInput {
   municipality: String!
   "Its website."
   website: String
-  "A short description."
+  "A short description, at most 5,000 characters."
   description: String
   "Where the facts about it come from (a source's ID)."
   source: ID!
@@ -3912,7 +4464,7 @@ input GrantAuthorisationInput {
   validUntil: Date
   "Where the decision is recorded (a source's ID)."
   source: ID!
-  "Why it is granted; required."
+  "Why it is granted; required, at most 1,000 characters."
   reason: String!
 }
 
@@ -3920,10 +4472,14 @@ input GrantAuthorisationInput {
 input RenewAuthorisationInput {
   "The authorisation (its ID)."
   id: ID!
+  "The day of the decision; by default today. An authorisation that expired is expired until then."
+  renewedOn: Date
   "The new last valid day; leave it out for until further notice."
   validUntil: Date
-  "Why it is renewed; required."
+  "Why it is renewed; required, at most 1,000 characters."
   reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
 }
 
 "An authorisation to withdraw."
@@ -3932,8 +4488,36 @@ input RevokeAuthorisationInput {
   id: ID!
   "Its last valid day."
   revokedOn: Date!
-  "Why it is revoked; required, and shown with the authorisation."
+  "Why it is revoked; required (at most 1,000 characters), and shown with the authorisation."
   reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
+}
+
+"An authorisation to suspend."
+input SuspendAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "The first day of the suspension."
+  from: Date!
+  "The last day of the suspension; leave it out for until reinstated."
+  until: Date
+  "Why it is suspended; required, at most 1,000 characters."
+  reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
+}
+
+"A suspended authorisation to put in force again."
+input ReinstateAuthorisationInput {
+  "The authorisation (its ID)."
+  id: ID!
+  "The first day it is in force again."
+  on: Date!
+  "Why; required, at most 1,000 characters."
+  reason: String!
+  "Where the decision is recorded (a source's ID); by default the authorisation's source."
+  source: ID
 }
 
 "The authorisation after a write."
@@ -4015,6 +4599,8 @@ func (ec *executionContext) childFields_Agency(ctx context.Context, field graphq
 		return ec.fieldContext_Agency_municipality(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Agency_memberships(ctx, field)
+	case "source":
+		return ec.fieldContext_Agency_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Agency", field.Name)
 }
@@ -4083,12 +4669,16 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_scheme(ctx, field)
 	case "status":
 		return ec.fieldContext_Authorisation_status(ctx, field)
+	case "statusOn":
+		return ec.fieldContext_Authorisation_statusOn(ctx, field)
 	case "grantedOn":
 		return ec.fieldContext_Authorisation_grantedOn(ctx, field)
 	case "validUntil":
 		return ec.fieldContext_Authorisation_validUntil(ctx, field)
 	case "reason":
 		return ec.fieldContext_Authorisation_reason(ctx, field)
+	case "history":
+		return ec.fieldContext_Authorisation_history(ctx, field)
 	case "source":
 		return ec.fieldContext_Authorisation_source(ctx, field)
 	case "illustrative":
@@ -4097,6 +4687,24 @@ func (ec *executionContext) childFields_Authorisation(ctx context.Context, field
 		return ec.fieldContext_Authorisation_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Authorisation", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthorisationEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AuthorisationEvent_kind(ctx, field)
+	case "date":
+		return ec.fieldContext_AuthorisationEvent_date(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_AuthorisationEvent_validUntil(ctx, field)
+	case "reason":
+		return ec.fieldContext_AuthorisationEvent_reason(ctx, field)
+	case "source":
+		return ec.fieldContext_AuthorisationEvent_source(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_AuthorisationEvent_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthorisationEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthorisationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4119,6 +4727,8 @@ func (ec *executionContext) childFields_AuthorisationScheme(ctx context.Context,
 		return ec.fieldContext_AuthorisationScheme_municipality(ctx, field)
 	case "status":
 		return ec.fieldContext_AuthorisationScheme_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_AuthorisationScheme_statusAsOf(ctx, field)
 	case "decidedBy":
 		return ec.fieldContext_AuthorisationScheme_decidedBy(ctx, field)
 	case "decidedOn":
@@ -4185,6 +4795,8 @@ func (ec *executionContext) childFields_ComparisonCell(ctx context.Context, fiel
 		return ec.fieldContext_ComparisonCell_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ComparisonCell_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ComparisonCell_suppressionReason(ctx, field)
 	case "rank":
 		return ec.fieldContext_ComparisonCell_rank(ctx, field)
 	case "rankOf":
@@ -4207,6 +4819,8 @@ func (ec *executionContext) childFields_ComparisonReference(ctx context.Context,
 		return ec.fieldContext_ComparisonReference_value(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ComparisonReference_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ComparisonReference_suppressionReason(ctx, field)
 	case "observation":
 		return ec.fieldContext_ComparisonReference_observation(ctx, field)
 	case "source":
@@ -4255,6 +4869,8 @@ func (ec *executionContext) childFields_CoordinationAssociation(ctx context.Cont
 		return ec.fieldContext_CoordinationAssociation_name(ctx, field)
 	case "status":
 		return ec.fieldContext_CoordinationAssociation_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_CoordinationAssociation_statusAsOf(ctx, field)
 	case "startsOn":
 		return ec.fieldContext_CoordinationAssociation_startsOn(ctx, field)
 	case "county":
@@ -4299,6 +4915,8 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_updatedAt(ctx, field)
 	case "containsIllustrativeData":
 		return ec.fieldContext_Dataset_containsIllustrativeData(ctx, field)
+	case "suppressBelow":
+		return ec.fieldContext_Dataset_suppressBelow(ctx, field)
 	case "sources":
 		return ec.fieldContext_Dataset_sources(ctx, field)
 	}
@@ -4383,8 +5001,12 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_headline(ctx, field)
 	case "relatedMetrics":
 		return ec.fieldContext_Metric_relatedMetrics(ctx, field)
+	case "partsOfSameWhole":
+		return ec.fieldContext_Metric_partsOfSameWhole(ctx, field)
 	case "formula":
 		return ec.fieldContext_Metric_formula(ctx, field)
+	case "paidFor":
+		return ec.fieldContext_Metric_paidFor(ctx, field)
 	case "derived":
 		return ec.fieldContext_Metric_derived(ctx, field)
 	case "source":
@@ -4433,6 +5055,8 @@ func (ec *executionContext) childFields_Milestone(ctx context.Context, field gra
 		return ec.fieldContext_Milestone_description(ctx, field)
 	case "status":
 		return ec.fieldContext_Milestone_status(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Milestone_asOf(ctx, field)
 	case "source":
 		return ec.fieldContext_Milestone_source(ctx, field)
 	}
@@ -4457,12 +5081,24 @@ func (ec *executionContext) childFields_Municipality(ctx context.Context, field 
 		return ec.fieldContext_Municipality_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Municipality_code(ctx, field)
+	case "kind":
+		return ec.fieldContext_Municipality_kind(ctx, field)
 	case "name":
 		return ec.fieldContext_Municipality_name(ctx, field)
 	case "county":
 		return ec.fieldContext_Municipality_county(ctx, field)
+	case "countyCode":
+		return ec.fieldContext_Municipality_countyCode(ctx, field)
+	case "scbCode":
+		return ec.fieldContext_Municipality_scbCode(ctx, field)
+	case "koladaId":
+		return ec.fieldContext_Municipality_koladaId(ctx, field)
 	case "coordinationAssociations":
 		return ec.fieldContext_Municipality_coordinationAssociations(ctx, field)
+	case "offices":
+		return ec.fieldContext_Municipality_offices(ctx, field)
+	case "source":
+		return ec.fieldContext_Municipality_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Municipality", field.Name)
 }
@@ -4493,6 +5129,10 @@ func (ec *executionContext) childFields_Observation(ctx context.Context, field g
 		return ec.fieldContext_Observation_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_Observation_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_Observation_suppressionReason(ctx, field)
+	case "genderSuppressionReason":
+		return ec.fieldContext_Observation_genderSuppressionReason(ctx, field)
 	case "status":
 		return ec.fieldContext_Observation_status(ctx, field)
 	case "note":
@@ -4545,6 +5185,8 @@ func (ec *executionContext) childFields_ObservationRevision(ctx context.Context,
 		return ec.fieldContext_ObservationRevision_sampleSize(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_ObservationRevision_suppressed(ctx, field)
+	case "suppressionReason":
+		return ec.fieldContext_ObservationRevision_suppressionReason(ctx, field)
 	case "status":
 		return ec.fieldContext_ObservationRevision_status(ctx, field)
 	case "note":
@@ -4565,6 +5207,28 @@ func (ec *executionContext) childFields_ObservationRevision(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type ObservationRevision", field.Name)
 }
 
+func (ec *executionContext) childFields_Office(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Office_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Office_name(ctx, field)
+	case "municipality":
+		return ec.fieldContext_Office_municipality(ctx, field)
+	case "status":
+		return ec.fieldContext_Office_status(ctx, field)
+	case "statusAsOf":
+		return ec.fieldContext_Office_statusAsOf(ctx, field)
+	case "purpose":
+		return ec.fieldContext_Office_purpose(ctx, field)
+	case "note":
+		return ec.fieldContext_Office_note(ctx, field)
+	case "source":
+		return ec.fieldContext_Office_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Office", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4577,6 +5241,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PaidQuantity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_PaidQuantity_unit(ctx, field)
+	case "paidWhen":
+		return ec.fieldContext_PaidQuantity_paidWhen(ctx, field)
+	case "countedBy":
+		return ec.fieldContext_PaidQuantity_countedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaidQuantity", field.Name)
 }
 
 func (ec *executionContext) childFields_PriceItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4739,6 +5415,8 @@ func (ec *executionContext) childFields_ServiceArea(ctx context.Context, field g
 		return ec.fieldContext_ServiceArea_headlineMetrics(ctx, field)
 	case "authorisationSchemes":
 		return ec.fieldContext_ServiceArea_authorisationSchemes(ctx, field)
+	case "source":
+		return ec.fieldContext_ServiceArea_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceArea", field.Name)
 }
@@ -4911,6 +5589,20 @@ func (ec *executionContext) dir_requiresRole_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Authorisation_statusOn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (store.Date, error) {
+			return ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProvider_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4981,6 +5673,20 @@ func (ec *executionContext) field_Mutation_publishPriceList_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reinstateAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReinstateAuthorisationInput, error) {
+			return ec.unmarshalNReinstateAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐReinstateAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_renewAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5001,6 +5707,20 @@ func (ec *executionContext) field_Mutation_revokeAuthorisation_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAuthorisationInput, error) {
 			return ec.unmarshalNRevokeAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRevokeAuthorisationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendAuthorisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SuspendAuthorisationInput, error) {
+			return ec.unmarshalNSuspendAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐSuspendAuthorisationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5244,6 +5964,20 @@ func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["serviceArea"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_municipalities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*store.MunicipalityKind, error) {
+			return ec.unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
 	return args, nil
 }
 
@@ -5667,6 +6401,38 @@ func (ec *executionContext) fieldContext_Agency_memberships(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AssociationMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agency_source(ctx context.Context, field graphql.CollectedField, obj *store.Agency) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agency_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agency().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agency_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agency",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6185,7 +6951,7 @@ func (ec *executionContext) _Authorisation_status(ctx context.Context, field gra
 			return ec.fieldContext_Authorisation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Authorisation().Status(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationStatus) graphql.Marshaler {
@@ -6196,7 +6962,51 @@ func (ec *executionContext) _Authorisation_status(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "AuthorisationStatus")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "AuthorisationStatus")
+}
+
+func (ec *executionContext) _Authorisation_statusOn(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Authorisation_statusOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Authorisation().StatusOn(ctx, obj, fc.Args["date"].(store.Date))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationStatus) graphql.Marshaler {
+			return ec.marshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Authorisation_statusOn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Authorisation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type AuthorisationStatus does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Authorisation_statusOn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6208,7 +7018,7 @@ func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field 
 			return ec.fieldContext_Authorisation_grantedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.GrantedOn, nil
+			return ec.Resolvers.Authorisation().GrantedOn(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
@@ -6219,7 +7029,7 @@ func (ec *executionContext) _Authorisation_grantedOn(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_grantedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6231,7 +7041,7 @@ func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field
 			return ec.fieldContext_Authorisation_validUntil(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ValidUntil, nil
+			return ec.Resolvers.Authorisation().ValidUntil(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
@@ -6242,7 +7052,7 @@ func (ec *executionContext) _Authorisation_validUntil(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "Date")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "Date")
 }
 
 func (ec *executionContext) _Authorisation_reason(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6254,7 +7064,7 @@ func (ec *executionContext) _Authorisation_reason(ctx context.Context, field gra
 			return ec.fieldContext_Authorisation_reason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
+			return ec.Resolvers.Authorisation().Reason(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6265,7 +7075,39 @@ func (ec *executionContext) _Authorisation_reason(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Authorisation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Authorisation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Authorisation_history(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Authorisation_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AuthorisationEvent) graphql.Marshaler {
+			return ec.marshalNAuthorisationEvent2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Authorisation_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Authorisation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationEvent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Authorisation_source(ctx context.Context, field graphql.CollectedField, obj *store.Authorisation) (ret graphql.Marshaler) {
@@ -6344,6 +7186,153 @@ func (ec *executionContext) _Authorisation_updatedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Authorisation_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Authorisation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuthorisationEvent_kind(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.AuthorisationEventKind) graphql.Marshaler {
+			return ec.marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "AuthorisationEventKind")
+}
+
+func (ec *executionContext) _AuthorisationEvent_date(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Date) graphql.Marshaler {
+			return ec.marshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AuthorisationEvent_validUntil(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AuthorisationEvent_reason(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuthorisationEvent_source(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuthorisationEvent().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthorisationEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuthorisationEvent_recordedAt(ctx context.Context, field graphql.CollectedField, obj *store.AuthorisationEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationEvent_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationEvent_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationEvent", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthorisationPayload_authorisation(ctx context.Context, field graphql.CollectedField, obj *model.AuthorisationPayload) (ret graphql.Marshaler) {
@@ -6509,6 +7498,29 @@ func (ec *executionContext) _AuthorisationScheme_status(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_AuthorisationScheme_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthorisationScheme", field, false, false, "SchemeStatus")
+}
+
+func (ec *executionContext) _AuthorisationScheme_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorisationScheme_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorisationScheme_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorisationScheme", field, false, false, "Date")
 }
 
 func (ec *executionContext) _AuthorisationScheme_decidedBy(ctx context.Context, field graphql.CollectedField, obj *store.Scheme) (ret graphql.Marshaler) {
@@ -7240,6 +8252,29 @@ func (ec *executionContext) fieldContext_ComparisonCell_suppressed(_ context.Con
 	return graphql.NewScalarFieldContext("ComparisonCell", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ComparisonCell_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonCell_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonCell_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparisonCell", field, false, false, "SuppressionReason")
+}
+
 func (ec *executionContext) _ComparisonCell_rank(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonCell) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7440,6 +8475,29 @@ func (ec *executionContext) _ComparisonReference_suppressed(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ComparisonReference_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ComparisonReference", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ComparisonReference_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonReference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonReference_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonReference_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparisonReference", field, true, false, "SuppressionReason")
 }
 
 func (ec *executionContext) _ComparisonReference_observation(ctx context.Context, field graphql.CollectedField, obj *store.ComparisonReference) (ret graphql.Marshaler) {
@@ -7830,6 +8888,29 @@ func (ec *executionContext) _CoordinationAssociation_status(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CoordinationAssociation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CoordinationAssociation", field, false, false, "AssociationStatus")
+}
+
+func (ec *executionContext) _CoordinationAssociation_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Association) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoordinationAssociation_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoordinationAssociation_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoordinationAssociation", field, false, false, "Date")
 }
 
 func (ec *executionContext) _CoordinationAssociation_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Association) (ret graphql.Marshaler) {
@@ -8321,6 +9402,29 @@ func (ec *executionContext) _Dataset_containsIllustrativeData(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_Dataset_containsIllustrativeData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dataset", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Dataset_suppressBelow(ctx context.Context, field graphql.CollectedField, obj *store.DatasetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_suppressBelow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressBelow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_suppressBelow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Dataset_sources(ctx context.Context, field graphql.CollectedField, obj *store.DatasetInfo) (ret graphql.Marshaler) {
@@ -8938,6 +10042,38 @@ func (ec *executionContext) fieldContext_Metric_relatedMetrics(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Metric_partsOfSameWhole(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_partsOfSameWhole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Metric().PartsOfSameWhole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_partsOfSameWhole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Metric_formula(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8965,6 +10101,38 @@ func (ec *executionContext) fieldContext_Metric_formula(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MetricFormula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Metric_paidFor(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_paidFor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidFor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.PaidQuantity) graphql.Marshaler {
+			return ec.marshalNPaidQuantity2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_paidFor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Metric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaidQuantity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9387,6 +10555,29 @@ func (ec *executionContext) fieldContext_Milestone_status(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Milestone", field, false, false, "MilestoneStatus")
 }
 
+func (ec *executionContext) _Milestone_asOf(ctx context.Context, field graphql.CollectedField, obj *store.Milestone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Milestone_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Milestone_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Milestone", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Milestone_source(ctx context.Context, field graphql.CollectedField, obj *store.Milestone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9534,6 +10725,29 @@ func (ec *executionContext) fieldContext_Municipality_code(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
 }
 
+func (ec *executionContext) _Municipality_kind(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.MunicipalityKind) graphql.Marshaler {
+			return ec.marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, false, false, "MunicipalityKind")
+}
+
 func (ec *executionContext) _Municipality_name(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9580,6 +10794,75 @@ func (ec *executionContext) fieldContext_Municipality_county(_ context.Context, 
 	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
 }
 
+func (ec *executionContext) _Municipality_countyCode(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_countyCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_countyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, false, false, "String")
+}
+
+func (ec *executionContext) _Municipality_scbCode(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_scbCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SCBCode(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_scbCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, true, false, "String")
+}
+
+func (ec *executionContext) _Municipality_koladaId(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_koladaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KoladaID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_koladaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Municipality", field, true, false, "String")
+}
+
 func (ec *executionContext) _Municipality_coordinationAssociations(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9607,6 +10890,70 @@ func (ec *executionContext) fieldContext_Municipality_coordinationAssociations(_
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CoordinationAssociation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Municipality_offices(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_offices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Municipality().Offices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+			return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Municipality",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Municipality_source(ctx context.Context, field graphql.CollectedField, obj *store.Municipality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Municipality_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Municipality().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Municipality_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Municipality",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9978,6 +11325,130 @@ func (ec *executionContext) fieldContext_Mutation_renewAuthorisation(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_renewAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendAuthorisation(ctx, fc.Args["input"].(model.SuspendAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reinstateAuthorisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reinstateAuthorisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReinstateAuthorisation(ctx, fc.Args["input"].(model.ReinstateAuthorisationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.RequiresRole == nil {
+					var zeroVal *model.AuthorisationPayload
+					return zeroVal, errors.New("directive requiresRole is not implemented")
+				}
+				return ec.Directives.RequiresRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
+			return ec.marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reinstateAuthorisation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorisationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reinstateAuthorisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10409,6 +11880,52 @@ func (ec *executionContext) _Observation_suppressed(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Observation_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Observation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Observation_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observation_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Observation_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observation", field, false, false, "SuppressionReason")
+}
+
+func (ec *executionContext) _Observation_genderSuppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Observation_genderSuppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GenderSuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Observation_genderSuppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Observation", field, false, false, "SuppressionReason")
 }
 
 func (ec *executionContext) _Observation_status(ctx context.Context, field graphql.CollectedField, obj *store.Observation) (ret graphql.Marshaler) {
@@ -10879,6 +12396,29 @@ func (ec *executionContext) fieldContext_ObservationRevision_suppressed(_ contex
 	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ObservationRevision_suppressionReason(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ObservationRevision_suppressionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ObservationRevision_suppressionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "SuppressionReason")
+}
+
 func (ec *executionContext) _ObservationRevision_status(ctx context.Context, field graphql.CollectedField, obj *store.Revision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11072,6 +12612,208 @@ func (ec *executionContext) fieldContext_ObservationRevision_deleted(_ context.C
 	return graphql.NewScalarFieldContext("ObservationRevision", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Office_id(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Office_name(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_municipality(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_municipality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Office().Municipality(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Municipality) graphql.Marshaler {
+			return ec.marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_municipality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Office",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Municipality(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Office_status(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.OfficeStatus) graphql.Marshaler {
+			return ec.marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "OfficeStatus")
+}
+
+func (ec *executionContext) _Office_statusAsOf(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_statusAsOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Office_statusAsOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Office_purpose(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_note(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Office_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Office", field, false, false, "String")
+}
+
+func (ec *executionContext) _Office_source(ctx context.Context, field graphql.CollectedField, obj *store.Office) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Office_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Office().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Office_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Office",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *store.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11162,6 +12904,84 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaidQuantity_unit(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PriceUnit) graphql.Marshaler {
+			return ec.marshalNPriceUnit2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPriceUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaidQuantity", field, false, false, "PriceUnit")
+}
+
+func (ec *executionContext) _PaidQuantity_paidWhen(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_paidWhen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidWhen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.PaymentTrigger) graphql.Marshaler {
+			return ec.marshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_paidWhen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaidQuantity", field, false, false, "PaymentTrigger")
+}
+
+func (ec *executionContext) _PaidQuantity_countedBy(ctx context.Context, field graphql.CollectedField, obj *store.PaidQuantity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaidQuantity_countedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaidQuantity().CountedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaidQuantity_countedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaidQuantity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PriceItem_label(ctx context.Context, field graphql.CollectedField, obj *store.PriceItem) (ret graphql.Marshaler) {
@@ -12344,7 +14164,8 @@ func (ec *executionContext) _Query_municipalities(ctx context.Context, field gra
 			return ec.fieldContext_Query_municipalities(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Municipalities(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Municipalities(ctx, fc.Args["kind"].(*store.MunicipalityKind))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Municipality) graphql.Marshaler {
@@ -12354,7 +14175,7 @@ func (ec *executionContext) _Query_municipalities(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_municipalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_municipalities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -12363,6 +14184,17 @@ func (ec *executionContext) fieldContext_Query_municipalities(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Municipality(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_municipalities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -12710,6 +14542,38 @@ func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_offices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_offices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Offices(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+			return ec.marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_offices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Office(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13384,6 +15248,38 @@ func (ec *executionContext) fieldContext_ServiceArea_authorisationSchemes(_ cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AuthorisationScheme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceArea_source(ctx context.Context, field graphql.CollectedField, obj *store.ServiceArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceArea_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceArea().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceArea_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceArea",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15590,8 +17486,8 @@ func UnmarshalPublishPriceListInput(ctx context.Context, raw any) (model.Publish
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Context, obj any) (model.RenewAuthorisationInput, error) {
-	var it model.RenewAuthorisationInput
+func (ec *executionContext) unmarshalInputReinstateAuthorisationInput(ctx context.Context, obj any) (model.ReinstateAuthorisationInput, error) {
+	var it model.ReinstateAuthorisationInput
 	if obj == nil {
 		return it, nil
 	}
@@ -15601,7 +17497,7 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "validUntil", "reason"}
+	fieldsInOrder := [...]string{"id", "on", "reason", "source"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15615,6 +17511,76 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 				return it, err
 			}
 			it.ID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReinstateAuthorisationInput unmarshals raw into the ReinstateAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReinstateAuthorisationInput(ctx context.Context, raw any) (model.ReinstateAuthorisationInput, error) {
+	var out model.ReinstateAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReinstateAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Context, obj any) (model.RenewAuthorisationInput, error) {
+	var it model.RenewAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "renewedOn", "validUntil", "reason", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "renewedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("renewedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RenewedOn = data
 		case "validUntil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
 			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
@@ -15629,6 +17595,13 @@ func (ec *executionContext) unmarshalInputRenewAuthorisationInput(ctx context.Co
 				return it, err
 			}
 			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
 		}
 	}
 	return it, nil
@@ -15657,7 +17630,7 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "revokedOn", "reason"}
+	fieldsInOrder := [...]string{"id", "revokedOn", "reason", "source"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15685,6 +17658,13 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 				return it, err
 			}
 			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
 		}
 	}
 	return it, nil
@@ -15699,6 +17679,76 @@ func (ec *executionContext) unmarshalInputRevokeAuthorisationInput(ctx context.C
 func UnmarshalRevokeAuthorisationInput(ctx context.Context, raw any) (model.RevokeAuthorisationInput, error) {
 	var out model.RevokeAuthorisationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeAuthorisationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSuspendAuthorisationInput(ctx context.Context, obj any) (model.SuspendAuthorisationInput, error) {
+	var it model.SuspendAuthorisationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "from", "until", "reason", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSuspendAuthorisationInput unmarshals raw into the SuspendAuthorisationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSuspendAuthorisationInput(ctx context.Context, raw any) (model.SuspendAuthorisationInput, error) {
+	var out model.SuspendAuthorisationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendAuthorisationInput", raw, &out)
 	return out, err
 }
 
@@ -15836,6 +17886,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PriceList(ctx, sel, obj)
+	case store.Office:
+		return ec._Office(ctx, sel, &obj)
+	case *store.Office:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Office(ctx, sel, obj)
 	case store.Observation:
 		return ec._Observation(ctx, sel, &obj)
 	case *store.Observation:
@@ -15945,6 +18002,12 @@ func (ec *executionContext) _Agency(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agency_memberships(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Agency_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16182,23 +18245,38 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 					return ec._Authorisation_scheme(ctx, field, obj)
 				})
 		case "status":
-			out.Values[i] = ec._Authorisation_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_status(ctx, field, obj)
+				})
+		case "statusOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_statusOn(ctx, field, obj)
+				})
 		case "grantedOn":
-			out.Values[i] = ec._Authorisation_grantedOn(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_grantedOn(ctx, field, obj)
+				})
 		case "validUntil":
-			out.Values[i] = ec._Authorisation_validUntil(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_validUntil(ctx, field, obj)
+				})
 		case "reason":
-			out.Values[i] = ec._Authorisation_reason(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Authorisation_reason(ctx, field, obj)
+				})
+		case "history":
+			out.Values[i] = ec._Authorisation_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
@@ -16215,6 +18293,65 @@ func (ec *executionContext) _Authorisation(ctx context.Context, sel ast.Selectio
 				})
 		case "updatedAt":
 			out.Values[i] = ec._Authorisation_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var authorisationEventImplementors = []string{"AuthorisationEvent"}
+
+func (ec *executionContext) _AuthorisationEvent(ctx context.Context, sel ast.SelectionSet, obj *store.AuthorisationEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authorisationEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthorisationEvent")
+		case "kind":
+			out.Values[i] = ec._AuthorisationEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._AuthorisationEvent_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validUntil":
+			out.Values[i] = ec._AuthorisationEvent_validUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._AuthorisationEvent_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuthorisationEvent_source(ctx, field, obj)
+				})
+		case "recordedAt":
+			out.Values[i] = ec._AuthorisationEvent_recordedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16304,6 +18441,11 @@ func (ec *executionContext) _AuthorisationScheme(ctx context.Context, sel ast.Se
 		case "status":
 			out.Values[i] = ec._AuthorisationScheme_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAsOf":
+			out.Values[i] = ec._AuthorisationScheme_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "decidedBy":
@@ -16501,6 +18643,11 @@ func (ec *executionContext) _ComparisonCell(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "suppressionReason":
+			out.Values[i] = ec._ComparisonCell_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "rank":
 			out.Values[i] = ec._ComparisonCell_rank(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16567,6 +18714,11 @@ func (ec *executionContext) _ComparisonReference(ctx context.Context, sel ast.Se
 		case "suppressed":
 			out.Values[i] = ec._ComparisonReference_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressionReason":
+			out.Values[i] = ec._ComparisonReference_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "observation":
@@ -16728,6 +18880,11 @@ func (ec *executionContext) _CoordinationAssociation(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "statusAsOf":
+			out.Values[i] = ec._CoordinationAssociation_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "startsOn":
 			out.Values[i] = ec._CoordinationAssociation_startsOn(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16855,6 +19012,11 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dataset_containsIllustrativeData(ctx, field, obj)
 				})
+		case "suppressBelow":
+			out.Values[i] = ec._Dataset_suppressBelow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17146,9 +19308,20 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Metric_relatedMetrics(ctx, field, obj)
 				})
+		case "partsOfSameWhole":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Metric_partsOfSameWhole(ctx, field, obj)
+				})
 		case "formula":
 			out.Values[i] = ec._Metric_formula(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidFor":
+			out.Values[i] = ec._Metric_paidFor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "derived":
@@ -17313,6 +19486,11 @@ func (ec *executionContext) _Milestone(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asOf":
+			out.Values[i] = ec._Milestone_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "source":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -17400,6 +19578,11 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			out.Values[i] = ec._Municipality_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Municipality_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17410,11 +19593,38 @@ func (ec *executionContext) _Municipality(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "countyCode":
+			out.Values[i] = ec._Municipality_countyCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scbCode":
+			out.Values[i] = ec._Municipality_scbCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "koladaId":
+			out.Values[i] = ec._Municipality_koladaId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "coordinationAssociations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Municipality_coordinationAssociations(ctx, field, obj)
+				})
+		case "offices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Municipality_offices(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Municipality_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17490,6 +19700,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "renewAuthorisation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_renewAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendAuthorisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reinstateAuthorisation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reinstateAuthorisation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17594,6 +19818,16 @@ func (ec *executionContext) _Observation(ctx context.Context, sel ast.SelectionS
 		case "suppressed":
 			out.Values[i] = ec._Observation_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suppressionReason":
+			out.Values[i] = ec._Observation_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "genderSuppressionReason":
+			out.Values[i] = ec._Observation_genderSuppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
@@ -17767,6 +20001,11 @@ func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "suppressionReason":
+			out.Values[i] = ec._ObservationRevision_suppressionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._ObservationRevision_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17824,6 +20063,76 @@ func (ec *executionContext) _ObservationRevision(ctx context.Context, sel ast.Se
 	return out
 }
 
+var officeImplementors = []string{"Office", "Node"}
+
+func (ec *executionContext) _Office(ctx context.Context, sel ast.SelectionSet, obj *store.Office) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Office")
+		case "id":
+			out.Values[i] = ec._Office_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Office_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "municipality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Office_municipality(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Office_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAsOf":
+			out.Values[i] = ec._Office_statusAsOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purpose":
+			out.Values[i] = ec._Office_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._Office_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Office_source(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *store.PageInfo) graphql.Marshaler {
@@ -17855,6 +20164,50 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paidQuantityImplementors = []string{"PaidQuantity"}
+
+func (ec *executionContext) _PaidQuantity(ctx context.Context, sel ast.SelectionSet, obj *store.PaidQuantity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paidQuantityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaidQuantity")
+		case "unit":
+			out.Values[i] = ec._PaidQuantity_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidWhen":
+			out.Values[i] = ec._PaidQuantity_paidWhen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PaidQuantity_countedBy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18361,6 +20714,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "offices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_offices(ctx, field)
+				})
 		case "deletions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -18568,6 +20927,12 @@ func (ec *executionContext) _ServiceArea(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceArea_authorisationSchemes(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceArea_source(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19270,6 +21635,58 @@ func (ec *executionContext) marshalNAuthorisation2ᚖgithubᚗcomᚋjamforelse�
 	return ec._Authorisation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAuthorisationEvent2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEvent(ctx context.Context, sel ast.SelectionSet, v store.AuthorisationEvent) graphql.Marshaler {
+	return ec._AuthorisationEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuthorisationEvent2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AuthorisationEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuthorisationEvent2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx context.Context, v any) (store.AuthorisationEventKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind(ctx context.Context, sel ast.SelectionSet, v store.AuthorisationEventKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AuthorisationEventKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind = map[string]store.AuthorisationEventKind{
+		"GRANTED":    store.Granted,
+		"RENEWED":    store.Renewed,
+		"SUSPENDED":  store.Suspended,
+		"REINSTATED": store.Reinstated,
+		"REVOKED":    store.Revoked,
+	}
+	marshalNAuthorisationEventKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationEventKind = map[store.AuthorisationEventKind]string{
+		store.Granted:    "GRANTED",
+		store.Renewed:    "RENEWED",
+		store.Suspended:  "SUSPENDED",
+		store.Reinstated: "REINSTATED",
+		store.Revoked:    "REVOKED",
+	}
+)
+
 func (ec *executionContext) marshalNAuthorisationPayload2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐAuthorisationPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthorisationPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuthorisationPayload!")
@@ -19319,16 +21736,18 @@ func (ec *executionContext) marshalNAuthorisationStatus2githubᚗcomᚋjamforels
 
 var (
 	unmarshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[string]store.AuthorisationStatus{
-		"ACTIVE":  store.AuthorisationActive,
-		"EXPIRED": store.AuthorisationExpired,
-		"REVOKED": store.AuthorisationRevoked,
-		"PENDING": store.AuthorisationPending,
+		"ACTIVE":    store.AuthorisationActive,
+		"SUSPENDED": store.AuthorisationSuspended,
+		"EXPIRED":   store.AuthorisationExpired,
+		"REVOKED":   store.AuthorisationRevoked,
+		"PENDING":   store.AuthorisationPending,
 	}
 	marshalNAuthorisationStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[store.AuthorisationStatus]string{
-		store.AuthorisationActive:  "ACTIVE",
-		store.AuthorisationExpired: "EXPIRED",
-		store.AuthorisationRevoked: "REVOKED",
-		store.AuthorisationPending: "PENDING",
+		store.AuthorisationActive:    "ACTIVE",
+		store.AuthorisationSuspended: "SUSPENDED",
+		store.AuthorisationExpired:   "EXPIRED",
+		store.AuthorisationRevoked:   "REVOKED",
+		store.AuthorisationPending:   "PENDING",
 	}
 )
 
@@ -19867,6 +22286,34 @@ func (ec *executionContext) marshalNMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 	return ec._Municipality(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, v any) (store.MunicipalityKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, sel ast.SelectionSet, v store.MunicipalityKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MunicipalityKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[string]store.MunicipalityKind{
+		"MUNICIPALITY": store.KindMunicipality,
+		"REGION":       store.KindRegion,
+		"COUNTRY":      store.KindCountry,
+	}
+	marshalNMunicipalityKind2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[store.MunicipalityKind]string{
+		store.KindMunicipality: "MUNICIPALITY",
+		store.KindRegion:       "REGION",
+		store.KindCountry:      "COUNTRY",
+	}
+)
+
 func (ec *executionContext) marshalNNode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Node!")
@@ -20063,6 +22510,58 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNOffice2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Office) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOffice2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOffice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOffice2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐOffice(ctx context.Context, sel ast.SelectionSet, v *store.Office) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Office!")
+		return graphql.Null
+	}
+	return ec._Office(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx context.Context, v any) (store.OfficeStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus(ctx context.Context, sel ast.SelectionSet, v store.OfficeStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OfficeStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus = map[string]store.OfficeStatus{
+		"PLANNED":     store.OfficePlanned,
+		"ESTABLISHED": store.OfficeEstablished,
+		"CLOSED":      store.OfficeClosed,
+	}
+	marshalNOfficeStatus2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOfficeStatus = map[store.OfficeStatus]string{
+		store.OfficePlanned:     "PLANNED",
+		store.OfficeEstablished: "ESTABLISHED",
+		store.OfficeClosed:      "CLOSED",
+	}
+)
+
 func (ec *executionContext) unmarshalNOperatingForm2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOperatingForm(ctx context.Context, v any) (store.OperatingForm, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNOperatingForm2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐOperatingForm[tmp]
@@ -20121,6 +22620,26 @@ var (
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v store.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPaidQuantity2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantity(ctx context.Context, sel ast.SelectionSet, v store.PaidQuantity) graphql.Marshaler {
+	return ec._PaidQuantity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPaidQuantity2ᚕgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []store.PaidQuantity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaidQuantity2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaidQuantity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNPaymentTrigger2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐPaymentTrigger(ctx context.Context, v any) (store.PaymentTrigger, error) {
@@ -20386,6 +22905,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNReinstateAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐReinstateAuthorisationInput(ctx context.Context, v any) (model.ReinstateAuthorisationInput, error) {
+	res, err := ec.unmarshalInputReinstateAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRenewAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐRenewAuthorisationInput(ctx context.Context, v any) (model.RenewAuthorisationInput, error) {
 	res, err := ec.unmarshalInputRenewAuthorisationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20536,6 +23060,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSuspendAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐSuspendAuthorisationInput(ctx context.Context, v any) (model.SuspendAuthorisationInput, error) {
+	res, err := ec.unmarshalInputSuspendAuthorisationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTargetGroup2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐTargetGroup(ctx context.Context, sel ast.SelectionSet, v store.TargetGroup) graphql.Marshaler {
@@ -20726,16 +23255,18 @@ func (ec *executionContext) marshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamfor
 
 var (
 	unmarshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[string]store.AuthorisationStatus{
-		"ACTIVE":  store.AuthorisationActive,
-		"EXPIRED": store.AuthorisationExpired,
-		"REVOKED": store.AuthorisationRevoked,
-		"PENDING": store.AuthorisationPending,
+		"ACTIVE":    store.AuthorisationActive,
+		"SUSPENDED": store.AuthorisationSuspended,
+		"EXPIRED":   store.AuthorisationExpired,
+		"REVOKED":   store.AuthorisationRevoked,
+		"PENDING":   store.AuthorisationPending,
 	}
 	marshalOAuthorisationStatus2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐAuthorisationStatus = map[store.AuthorisationStatus]string{
-		store.AuthorisationActive:  "ACTIVE",
-		store.AuthorisationExpired: "EXPIRED",
-		store.AuthorisationRevoked: "REVOKED",
-		store.AuthorisationPending: "PENDING",
+		store.AuthorisationActive:    "ACTIVE",
+		store.AuthorisationSuspended: "SUSPENDED",
+		store.AuthorisationExpired:   "EXPIRED",
+		store.AuthorisationRevoked:   "REVOKED",
+		store.AuthorisationPending:   "PENDING",
 	}
 )
 
@@ -20949,6 +23480,38 @@ func (ec *executionContext) marshalOMunicipality2ᚖgithubᚗcomᚋjamforelseᚋ
 	return ec._Municipality(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, v any) (*store.MunicipalityKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind(ctx context.Context, sel ast.SelectionSet, v *store.MunicipalityKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind[*v])
+	return res
+}
+
+var (
+	unmarshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[string]store.MunicipalityKind{
+		"MUNICIPALITY": store.KindMunicipality,
+		"REGION":       store.KindRegion,
+		"COUNTRY":      store.KindCountry,
+	}
+	marshalOMunicipalityKind2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐMunicipalityKind = map[store.MunicipalityKind]string{
+		store.KindMunicipality: "MUNICIPALITY",
+		store.KindRegion:       "REGION",
+		store.KindCountry:      "COUNTRY",
+	}
+)
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋjamforelseᚋapiᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -21128,6 +23691,38 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	res := graphql.MarshalString(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx context.Context, v any) (*store.SuppressionReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v *store.SuppressionReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason[*v])
+	return res
+}
+
+var (
+	unmarshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason = map[string]store.SuppressionReason{
+		"TOO_FEW_INDIVIDUALS":   store.TooFewIndividuals,
+		"PROTECTS_OTHER_FIGURE": store.ProtectsOtherFigure,
+		"SIZE_UNKNOWN":          store.SizeUnknown,
+	}
+	marshalOSuppressionReason2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐSuppressionReason = map[store.SuppressionReason]string{
+		store.TooFewIndividuals:   "TOO_FEW_INDIVIDUALS",
+		store.ProtectsOtherFigure: "PROTECTS_OTHER_FIGURE",
+		store.SizeUnknown:         "SIZE_UNKNOWN",
+	}
+)
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
 	if v == nil {

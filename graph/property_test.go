@@ -19,8 +19,8 @@ func randomDataset(r *rand.Rand) (*store.Dataset, []*store.Observation) {
 	ds := &store.Dataset{
 		Info:           &store.DatasetInfo{Title: "Random", Description: "d", Publisher: "p", License: "CC0-1.0", LicenseURL: "https://example.org"},
 		Sources:        []*store.Source{{ID: src, Title: "Random", Publisher: "Tests", Illustrative: true}},
-		Municipalities: []*store.Municipality{{Code: "0183", Name: "Sundbyberg"}, {Code: "0000", Name: "Riket"}},
-		ServiceAreas:   []*store.ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "d"}},
+		Municipalities: []*store.Municipality{{Code: "0183", Name: "Sundbyberg", SourceID: src}, {Code: "0000", Name: "Riket", SourceID: src}},
+		ServiceAreas:   []*store.ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "d", SourceID: src}},
 		Schemes:        []*store.Scheme{{ID: "AuthorisationScheme:0183-sfi", Name: "SFI", ServiceAreaID: "ServiceArea:sfi", MunicipalityCode: "0183", Status: store.SchemeInForce, SourceID: src}},
 		Metrics: []*store.Metric{
 			{ID: "Metric:pass", Name: "Pass", Description: "d", Definition: "d", Unit: store.UnitPercent, Direction: store.HigherIsBetter,
@@ -36,7 +36,7 @@ func randomDataset(r *rand.Rand) (*store.Dataset, []*store.Observation) {
 		id := fmt.Sprintf("Provider:p%03d", i)
 		ds.Providers = append(ds.Providers, &store.Provider{ID: id, Name: fmt.Sprintf("P%03d", i), OperatingForm: forms[r.IntN(len(forms))], MunicipalityCode: "0183", SourceID: src})
 		ds.Authorisations = append(ds.Authorisations, &store.Authorisation{ID: fmt.Sprintf("Authorisation:p%03d/0183-sfi", i), ProviderID: id,
-			SchemeID: "AuthorisationScheme:0183-sfi", Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: src})
+			SchemeID: "AuthorisationScheme:0183-sfi", SourceID: src, Events: []store.AuthorisationEvent{{Kind: store.Granted, Date: granted, SourceID: src}}})
 		for _, metric := range []string{"Metric:pass", "Metric:dropout"} {
 			if r.IntN(10) == 0 {
 				continue // some providers report nothing

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/jamforelse/api/graph/model"
 	"github.com/jamforelse/api/store"
@@ -42,8 +41,9 @@ func (r *Resolver) municipality(ctx context.Context, code string) (*store.Munici
 	return fromCatalog(ctx, r, func(c *store.Catalog) *store.Municipality { return c.Municipality(code) })
 }
 
-// Today is the date price lists are judged current on: answers that hold one depend on it.
-func Today() store.Date { return store.Date(time.Now().Format(time.DateOnly)) }
+// Today is the date price lists and authorisations are judged current on: answers that hold one
+// depend on it.
+func Today() store.Date { return store.Today() }
 
 // deref returns what p points at, or the zero value for nil: optional arguments mean "no restriction".
 func deref[T any](p *T) T {

@@ -29,6 +29,11 @@ func (r *agencyResolver) Memberships(ctx context.Context, obj *store.Agency) ([]
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.AssociationMember { return c.Memberships(obj.ID) })
 }
 
+// Source is the resolver for the source field.
+func (r *agencyResolver) Source(ctx context.Context, obj *store.Agency) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
 // Association is the resolver for the association field.
 func (r *associationMemberResolver) Association(ctx context.Context, obj *store.AssociationMember) (*store.Association, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Association { return c.Association(obj.AssociationID) })
@@ -54,6 +59,31 @@ func (r *authorisationResolver) Scheme(ctx context.Context, obj *store.Authorisa
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Scheme { return c.Scheme(obj.SchemeID) })
 }
 
+// Status is the resolver for the status field.
+func (r *authorisationResolver) Status(ctx context.Context, obj *store.Authorisation) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(Today()), nil
+}
+
+// StatusOn is the resolver for the statusOn field.
+func (r *authorisationResolver) StatusOn(ctx context.Context, obj *store.Authorisation, date store.Date) (store.AuthorisationStatus, error) {
+	return obj.StatusOn(date), nil
+}
+
+// GrantedOn is the resolver for the grantedOn field.
+func (r *authorisationResolver) GrantedOn(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.GrantedOn(Today()), nil
+}
+
+// ValidUntil is the resolver for the validUntil field.
+func (r *authorisationResolver) ValidUntil(ctx context.Context, obj *store.Authorisation) (*store.Date, error) {
+	return obj.ValidUntil(Today()), nil
+}
+
+// Reason is the resolver for the reason field.
+func (r *authorisationResolver) Reason(ctx context.Context, obj *store.Authorisation) (*string, error) {
+	return obj.Reason(Today()), nil
+}
+
 // Source is the resolver for the source field.
 func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisation) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
@@ -62,6 +92,11 @@ func (r *authorisationResolver) Source(ctx context.Context, obj *store.Authorisa
 // Illustrative is the resolver for the illustrative field.
 func (r *authorisationResolver) Illustrative(ctx context.Context, obj *store.Authorisation) (bool, error) {
 	return r.illustrative(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
+func (r *authorisationEventResolver) Source(ctx context.Context, obj *store.AuthorisationEvent) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // ServiceArea is the resolver for the serviceArea field.
@@ -129,6 +164,11 @@ func (r *metricResolver) RelatedMetrics(ctx context.Context, obj *store.Metric) 
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Metric { return c.RelatedMetrics(obj) })
 }
 
+// PartsOfSameWhole is the resolver for the partsOfSameWhole field.
+func (r *metricResolver) PartsOfSameWhole(ctx context.Context, obj *store.Metric) ([]*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Metric { return c.OtherParts(obj) })
+}
+
 // Source is the resolver for the source field.
 func (r *metricResolver) Source(ctx context.Context, obj *store.Metric) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
@@ -152,6 +192,16 @@ func (r *milestoneResolver) Source(ctx context.Context, obj *store.Milestone) (*
 // CoordinationAssociations is the resolver for the coordinationAssociations field.
 func (r *municipalityResolver) CoordinationAssociations(ctx context.Context, obj *store.Municipality) ([]*store.Association, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Association { return c.MunicipalityAssociations(obj.Code) })
+}
+
+// Offices is the resolver for the offices field.
+func (r *municipalityResolver) Offices(ctx context.Context, obj *store.Municipality) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Office { return c.MunicipalityOffices(obj.Code) })
+}
+
+// Source is the resolver for the source field.
+func (r *municipalityResolver) Source(ctx context.Context, obj *store.Municipality) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
 }
 
 // ImportObservations is the resolver for the importObservations field.
@@ -201,7 +251,23 @@ func (r *mutationResolver) GrantAuthorisation(ctx context.Context, input model.G
 
 // RenewAuthorisation is the resolver for the renewAuthorisation field.
 func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.RenewAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.ValidUntil); err != nil {
+	if err := r.db.RenewAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RenewedOn, input.ValidUntil, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// SuspendAuthorisation is the resolver for the suspendAuthorisation field.
+func (r *mutationResolver) SuspendAuthorisation(ctx context.Context, input model.SuspendAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.SuspendAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.From, input.Until, input.Source); err != nil {
+		return nil, err
+	}
+	return r.authorisationPayload(ctx, input.ID)
+}
+
+// ReinstateAuthorisation is the resolver for the reinstateAuthorisation field.
+func (r *mutationResolver) ReinstateAuthorisation(ctx context.Context, input model.ReinstateAuthorisationInput) (*model.AuthorisationPayload, error) {
+	if err := r.db.ReinstateAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.On, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -209,7 +275,7 @@ func (r *mutationResolver) RenewAuthorisation(ctx context.Context, input model.R
 
 // RevokeAuthorisation is the resolver for the revokeAuthorisation field.
 func (r *mutationResolver) RevokeAuthorisation(ctx context.Context, input model.RevokeAuthorisationInput) (*model.AuthorisationPayload, error) {
-	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn); err != nil {
+	if err := r.db.RevokeAuthorisation(ctx, change(ctx, &input.Reason), input.ID, input.RevokedOn, input.Source); err != nil {
 		return nil, err
 	}
 	return r.authorisationPayload(ctx, input.ID)
@@ -245,6 +311,21 @@ func (r *observationResolver) Revisions(ctx context.Context, objs []*store.Obser
 		out[i] = found[id]
 	}
 	return out, nil
+}
+
+// Municipality is the resolver for the municipality field.
+func (r *officeResolver) Municipality(ctx context.Context, obj *store.Office) (*store.Municipality, error) {
+	return r.municipality(ctx, obj.MunicipalityCode)
+}
+
+// Source is the resolver for the source field.
+func (r *officeResolver) Source(ctx context.Context, obj *store.Office) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
+// CountedBy is the resolver for the countedBy field.
+func (r *paidQuantityResolver) CountedBy(ctx context.Context, obj *store.PaidQuantity) (*store.Metric, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.Metric { return c.Metric(obj.MetricID) })
 }
 
 // Scheme is the resolver for the scheme field.
@@ -358,8 +439,8 @@ func (r *queryResolver) RateLimit(ctx context.Context) (*Quota, error) {
 }
 
 // Municipalities is the resolver for the municipalities field.
-func (r *queryResolver) Municipalities(ctx context.Context) ([]*store.Municipality, error) {
-	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Municipalities)
+func (r *queryResolver) Municipalities(ctx context.Context, kind *store.MunicipalityKind) ([]*store.Municipality, error) {
+	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) []*store.Municipality { return c.MunicipalitiesOfKind(kind) })
 }
 
 // Municipality is the resolver for the municipality field.
@@ -413,6 +494,11 @@ func (r *queryResolver) CoordinationAssociations(ctx context.Context) ([]*store.
 // Sources is the resolver for the sources field.
 func (r *queryResolver) Sources(ctx context.Context) ([]*store.Source, error) {
 	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Sources)
+}
+
+// Offices is the resolver for the offices field.
+func (r *queryResolver) Offices(ctx context.Context) ([]*store.Office, error) {
+	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Offices)
 }
 
 // Deletions is the resolver for the deletions field.
@@ -472,6 +558,11 @@ func (r *serviceAreaResolver) AuthorisationSchemes(ctx context.Context, obj *sto
 }
 
 // Source is the resolver for the source field.
+func (r *serviceAreaResolver) Source(ctx context.Context, obj *store.ServiceArea) (*store.Source, error) {
+	return r.source(ctx, obj.SourceID)
+}
+
+// Source is the resolver for the source field.
 func (r *targetGroupResolver) Source(ctx context.Context, obj *store.TargetGroup) (*store.Source, error) {
 	return r.source(ctx, obj.SourceID)
 }
@@ -486,6 +577,11 @@ func (r *Resolver) AssociationMember() AssociationMemberResolver {
 
 // Authorisation returns AuthorisationResolver implementation.
 func (r *Resolver) Authorisation() AuthorisationResolver { return &authorisationResolver{r} }
+
+// AuthorisationEvent returns AuthorisationEventResolver implementation.
+func (r *Resolver) AuthorisationEvent() AuthorisationEventResolver {
+	return &authorisationEventResolver{r}
+}
 
 // AuthorisationScheme returns AuthorisationSchemeResolver implementation.
 func (r *Resolver) AuthorisationScheme() AuthorisationSchemeResolver {
@@ -518,6 +614,12 @@ func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 // Observation returns ObservationResolver implementation.
 func (r *Resolver) Observation() ObservationResolver { return &observationResolver{r} }
 
+// Office returns OfficeResolver implementation.
+func (r *Resolver) Office() OfficeResolver { return &officeResolver{r} }
+
+// PaidQuantity returns PaidQuantityResolver implementation.
+func (r *Resolver) PaidQuantity() PaidQuantityResolver { return &paidQuantityResolver{r} }
+
 // PriceList returns PriceListResolver implementation.
 func (r *Resolver) PriceList() PriceListResolver { return &priceListResolver{r} }
 
@@ -540,6 +642,7 @@ type (
 	agencyResolver                  struct{ *Resolver }
 	associationMemberResolver       struct{ *Resolver }
 	authorisationResolver           struct{ *Resolver }
+	authorisationEventResolver      struct{ *Resolver }
 	authorisationSchemeResolver     struct{ *Resolver }
 	coordinationAssociationResolver struct{ *Resolver }
 	datasetResolver                 struct{ *Resolver }
@@ -549,6 +652,8 @@ type (
 	municipalityResolver            struct{ *Resolver }
 	mutationResolver                struct{ *Resolver }
 	observationResolver             struct{ *Resolver }
+	officeResolver                  struct{ *Resolver }
+	paidQuantityResolver            struct{ *Resolver }
 	priceListResolver               struct{ *Resolver }
 	providerResolver                struct{ *Resolver }
 	queryResolver                   struct{ *Resolver }

@@ -27,7 +27,7 @@ func withSFIProviders(t *testing.T, total int) *store.Dataset {
 		ds.Providers = append(ds.Providers, p)
 		ds.Authorisations = append(ds.Authorisations, &store.Authorisation{
 			ID: fmt.Sprintf("Authorisation:extra-%04d/0183-sfi", i), ProviderID: p.ID, SchemeID: "AuthorisationScheme:0183-sfi",
-			Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: "Source:illustrative-providers",
+			SourceID: "Source:illustrative-providers", Events: []store.AuthorisationEvent{{Kind: store.Granted, Date: granted, SourceID: "Source:illustrative-providers"}},
 		})
 		value, size := float64(50+i%40), 10+i%50
 		ds.Observations = append(ds.Observations, &store.Observation{

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func nationalDB(b *testing.B) (*store.DB, string) {
 	b.Helper()
 	path := os.Getenv("NATIONAL_DB")
 	if path == "" {
-		path = filepath.Join(os.TempDir(), "jamforelse-national-v1.db")
+		path = filepath.Join(os.TempDir(), "jamforelse-national-v2.db")
 	}
 	if _, err := os.Stat(path); err != nil {
 		b.Logf("generating the national data set into %s", path)
@@ -171,7 +172,7 @@ func BenchmarkComparisonRaw(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return comparisonJSON(cmpn)
+		return comparisonJSON(c, cmpn)
 	}
 	api := newTestAPIFor(b, db, Options{})
 	if diff := sameAnswer([]byte(api.post(b, query, vars, nil).body), build()); diff != "" {
@@ -188,8 +189,8 @@ func BenchmarkComparisonRaw(b *testing.B) {
 }
 
 // comparisonJSON encodes a comparison with encoding/json, as the dashboard's ComparisonTable operation
-// asks for it.
-func comparisonJSON(c *store.Comparison) []byte {
+// asks for it, marked illustrative as the handler marks it.
+func comparisonJSON(cat *store.Catalog, c *store.Comparison) []byte {
 	type id struct {
 		ID string `json:"id"`
 	}
@@ -232,10 +233,14 @@ func comparisonJSON(c *store.Comparison) []byte {
 		Title string  `json:"title"`
 		URL   *string `json:"url"`
 	}
+	type municipality struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
 	type reference struct {
 		Metric       id                   `json:"metric"`
 		Scope        store.ReferenceScope `json:"scope"`
-		Municipality *store.Municipality  `json:"municipality"`
+		Municipality municipality         `json:"municipality"`
 		Value        *float64             `json:"value"`
 		Source       source               `json:"source"`
 	}
@@ -265,9 +270,27 @@ func comparisonJSON(c *store.Comparison) []byte {
 	}
 	for _, x := range c.References {
 		out.References = append(out.References, reference{id{x.Metric.ID}, x.Scope,
-			&store.Municipality{Code: x.Municipality.Code, Name: x.Municipality.Name}, x.Value(), source{x.Source.Title, x.Source.URL}})
+			municipality{x.Municipality.Code, x.Municipality.Name}, x.Value(), source{x.Source.Title, x.Source.URL}})
 	}
-	answer, err := json.Marshal(map[string]any{"data": map[string]any{"comparison": out}})
+	sources := c.SourceIDs()
+	for _, m := range c.Metrics {
+		sources = append(sources, m.SourceID)
+	}
+	for _, r := range c.Rows {
+		sources = append(sources, r.Provider.SourceID)
+	}
+	for _, r := range c.References {
+		sources = append(sources, r.Municipality.SourceID)
+	}
+	slices.Sort(sources)
+	var illustrative []map[string]string
+	for _, id := range slices.Compact(sources) {
+		if src := cat.Source(id); src != nil && src.Illustrative {
+			illustrative = append(illustrative, map[string]string{"id": id, "title": src.Title})
+		}
+	}
+	answer, err := json.Marshal(map[string]any{"data": map[string]any{"comparison": out},
+		"extensions": map[string]any{"illustrative": true, "sources": illustrative}})
 	if err != nil {
 		panic(err)
 	}
@@ -303,7 +326,7 @@ func TestBaselineAnswersAsTheGraphDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 		graph := []byte(api.post(t, query, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2018", "metrics": metrics}, nil).body)
-		if diff := sameAnswer(graph, comparisonJSON(cmpn)); diff != "" {
+		if diff := sameAnswer(graph, comparisonJSON(c, cmpn)); diff != "" {
 			t.Errorf("metrics %v: the baseline differs from the GraphQL answer (-graph +baseline):\n%s", metrics, diff)
 		}
 		if len(cmpn.Rows) == 0 || len(cmpn.References) == 0 || len(cmpn.Summaries) == 0 {

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -201,6 +203,63 @@ func TestMutationsAreRefusedBeforeTheirVariablesAreRead(t *testing.T) {
 	get := api.send(t, "GET", "/graphql?query=mutation%7BdeleteObservations(input:%7Bids:%5B%5D,reason:%22x%22%7D)%7Bdeleted%7D%7D&variables=%5B1%5D", nil, bearer(editor))
 	if get.status != 405 || get.header.Get("Allow") != "POST" {
 		t.Errorf("a mutation over GET: %d %s; want 405 with Allow: POST", get.status, get.body)
+	}
+}
+
+// TestEveryMutationIsRefusedBeforeItsVariablesAndIsPrivate: each of the schema's mutations, read from
+// schema.graphqls so that none added later is missed (the authorisation's suspension and reinstatement
+// among them), is refused without a token before its variables are decoded, and is decoded for a caller
+// with one; a mutation that writes is answered privately and never kept, with the answer cache on.
+func TestEveryMutationIsRefusedBeforeItsVariablesAndIsPrivate(t *testing.T) {
+	src, err := os.ReadFile("../schema.graphqls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newTestAPI(t, Options{CacheSize: 8 << 20})
+	_, admin := tokens(t, api.db)
+	var names []string
+	for _, f := range schema.Mutation.Fields {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		names = append(names, f.Name)
+		input := f.Arguments.ForName("input")
+		if input == nil {
+			t.Errorf("%s takes no input", f.Name)
+			continue
+		}
+		query, _ := json.Marshal(fmt.Sprintf("mutation ($input: %s) { %s(input: $input) { __typename } }", input.Type, f.Name))
+		body := []byte(`{"query": ` + string(query) + `, "variables": [1, 2, 3]}`)
+		if got := api.send(t, "POST", "/graphql", body, nil); got.status != 401 || !strings.Contains(got.body, `"code":"UNAUTHENTICATED"`) {
+			t.Errorf("%s without a token: %d %s; want 401 UNAUTHENTICATED", f.Name, got.status, got.body)
+		}
+		if got := api.send(t, "POST", "/graphql", body, bearer(admin)); got.status != 400 || !strings.Contains(got.body, "variables must be a JSON object") {
+			t.Errorf("%s with an admin's token: %d %s; want its variables decoded and refused", f.Name, got.status, got.body)
+		}
+	}
+	for _, name := range []string{"suspendAuthorisation", "reinstateAuthorisation"} {
+		if !slices.Contains(names, name) {
+			t.Errorf("the schema has no mutation %s", name)
+		}
+	}
+
+	const id = "Authorisation:sprakbron-utbildning/0183-sfi"
+	for _, m := range []string{
+		`mutation { suspendAuthorisation(input: {id: "` + id + `", from: "2099-01-01", reason: "Utredning"}) { authorisation { statusOn(date: "2099-01-01") } } }`,
+		`mutation { reinstateAuthorisation(input: {id: "` + id + `", on: "2099-02-01", reason: "Utredd"}) { authorisation { statusOn(date: "2099-02-01") } } }`,
+	} {
+		got := api.post(t, m, nil, bearer(admin))
+		if got.status != 200 || strings.Contains(got.body, `"errors"`) {
+			t.Fatalf("%d %s", got.status, got.body)
+		}
+		if got.header.Get("Cache-Control") != "private, no-store" || got.header.Get("ETag") != "" || got.header.Get("X-Cache") != "" {
+			t.Errorf("%s: Cache-Control %q, ETag %q, X-Cache %q; want private, no-store, no ETag, not from the cache",
+				got.body, got.header.Get("Cache-Control"), got.header.Get("ETag"), got.header.Get("X-Cache"))
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -42,8 +43,19 @@ func handleExport(logger *slog.Logger, db *store.DB, maxAge time.Duration) http.
 		h.Add("Link", fmt.Sprintf("<%s>; rel=\"license\"", c.Info.LicenseURL))
 		h.Add("Link", "</dataset.jsonld>; rel=\"describedby\"")
 		if err := export.Write(ctx, w, db, c, name, format); err != nil {
-			// The header is sent already; the log has the cause and the client sees a cut-off file.
+			var rowErr *export.RowError
+			if errors.As(err, &rowErr) && rowErr.Sent > 0 {
+				// Part of the file is sent: abort the response, so the client sees a broken transfer,
+				// not a file that ends cleanly short of its rows.
+				logger.ErrorContext(ctx, "export failed part way", "request_id", graph.RequestID(ctx), "path", r.URL.Path,
+					"row", rowErr.Row, "id", rowErr.ID, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			// Nothing is sent yet: a plain error, which no cache keeps (internalError makes it private).
 			logger.ErrorContext(ctx, "export failed", "request_id", graph.RequestID(ctx), "path", r.URL.Path, "err", err)
+			h.Del("Content-Disposition")
+			h.Del("Link")
+			internalError(w, r)
 		}
 	})
 }

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -218,5 +220,59 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	if _, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"}, `{"extensions":`+ext+`}`); !strings.Contains(body, "PersistedQueryNotFound") {
 		t.Errorf("a mutation's hash alone: %s, want PersistedQueryNotFound", body)
+	}
+}
+
+// TestAnExportCutShortIsAborted: when a row fails after part of the file is sent (here a value no
+// reader can use, stored behind the store's back as an old database may hold it), the transfer is
+// aborted, so the client sees a broken download rather than a file that ends cleanly, and the log says
+// which row; when nothing is sent yet, the answer is a plain 500.
+func TestAnExportCutShortIsAborted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cut.db")
+	db, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := seed.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// damage stores a value no reader can use in the first or the last row (seq = min or max) and
+	// returns its row number in the export.
+	damage := func(seq string) int {
+		var row int
+		if err := raw.QueryRow(`SELECT count(*) FROM observations WHERE seq <= (SELECT ` + seq + `(seq) FROM observations)`).Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(`UPDATE observations SET value = 9e999 WHERE seq = (SELECT ` + seq + `(seq) FROM observations)`); err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	last := damage("max")
+	srv, log := newTestServerFor(t, db, Options{})
+
+	resp, err := http.Get(srv.URL + "/export/observations.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err == nil {
+		t.Errorf("NDJSON export with a bad last row: %d, %d bytes, read error %v; want 200 and a transfer that breaks off", resp.StatusCode, len(body), err)
+	}
+	if !strings.Contains(log.String(), `"msg":"export failed part way"`) || !strings.Contains(log.String(), `"row":`+strconv.Itoa(last)) {
+		t.Errorf("the log does not name the row:\n%s", log)
+	}
+
+	damage("min")
+	resp, body2 := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body2, "internal error") || resp.Header.Get("ETag") != "" {
+		t.Errorf("CSV export failing before anything is sent = %d %q (ETag %q), want a plain 500 that no cache keeps", resp.StatusCode, body2, resp.Header.Get("ETag"))
 	}
 }

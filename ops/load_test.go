@@ -99,7 +99,7 @@ func (r *replicated) importSteadily(t *testing.T, seen func(id string, value flo
 				for _, metric := range []string{"sfi-pass-rate", "sfi-dropout-rate", "basic-pass-rate", "basic-dropout-rate", "upper-secondary-pass-rate"} {
 					for _, municipality := range []string{"0114", "0117", "0126", "0127", "0128", "0160", "0163", "0181", "0182", "0183"} {
 						figures = append(figures, fmt.Sprintf(`{metric: "Metric:%s", municipality: "%s", period: "%s", value: %d.5, sampleSize: 100, source: "Source:illustrative-results"}`,
-							metric, municipality, period, i%100))
+							metric, municipality, period, i%50)) // under 50: a pass rate and a dropout rate of one period add up to at most 100
 					}
 				}
 			}
@@ -110,7 +110,7 @@ func (r *replicated) importSteadily(t *testing.T, seen func(id string, value flo
 				return
 			}
 			if seen != nil {
-				seen(fmt.Sprintf("Observation:sfi-pass-rate/0114/%d-%02d", 2100+2*i/12, 2*i%12+1), float64(i%100)+0.5, committed)
+				seen(fmt.Sprintf("Observation:sfi-pass-rate/0114/%d-%02d", 2100+2*i/12, 2*i%12+1), float64(i%50)+0.5, committed)
 			}
 		}
 	}()

@@ -78,7 +78,7 @@ figures() {
 		for municipality in 0114 0117 0126 0127 0128 0160 0163 0181 0182 0183; do
 			awk -v m="$metric" -v k="$municipality" -v first="$1" -v years="$2" 'BEGIN {
 				for (y = first; y < first + years; y++) for (mo = 1; mo <= 12; mo++)
-					printf "%s,,%s,%d-%02d,%.1f,,,100,,,PRELIMINARY,restore drill,illustrative-results\n", m, k, y, mo, (y * 7 + mo * 13) % 100 }'
+					printf "%s,,%s,%d-%02d,%.1f,,,100,,,PRELIMINARY,restore drill,illustrative-results\n", m, k, y, mo, (y * 7 + mo * 13) % 50 }'
 		done
 	done
 }

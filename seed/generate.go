@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 
 	"github.com/jamforelse/api/store"
 )
 
 // Scale data: a national data set, generated deterministically, to measure the service at the size
-// of every municipality in Sweden. It is the seed data plus 290 invented municipalities with about
+// of every municipality in Sweden. It is the seed data (with the country's register) plus 290 invented
+// municipalities with about
 // 6,000 invented providers and their results for ten years of terms, all attributed to an illustrative
 // source. One municipality has 2,000 SFI providers, the largest comparison the service must carry.
 
@@ -24,7 +26,7 @@ const (
 
 const generatedSource = "Source:generated-national"
 
-// extraMetrics bring the data set to 25 metrics.
+// extraMetrics bring the data set to 27 metrics.
 var extraMetrics = []*store.Metric{
 	{ID: "Metric:basic-satisfaction", Name: "Nöjdhet, grundläggande vuxenutbildning", ServiceAreaID: "ServiceArea:grundlaggande-vuxenutbildning"},
 	{ID: "Metric:upper-secondary-satisfaction", Name: "Nöjdhet, gymnasial vuxenutbildning", ServiceAreaID: "ServiceArea:gymnasial-vuxenutbildning"},
@@ -49,17 +51,27 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	}
 	areas := []string{"ServiceArea:sfi", "ServiceArea:grundlaggande-vuxenutbildning", "ServiceArea:gymnasial-vuxenutbildning", "ServiceArea:arbetsmarknadsinsatser"}
 	stored := map[string][]string{} // area → its stored metrics
+	units := map[string]store.MetricUnit{}
 	for _, m := range ds.Metrics {
+		units[m.ID] = m.Unit
 		if m.Formula == nil {
 			stored[m.ServiceAreaID] = append(stored[m.ServiceAreaID], m.ID)
 		}
 	}
 
+	// Invented municipalities, with four-digit codes from 2000 up that no real place has.
+	real := map[string]bool{}
+	for _, m := range ds.Municipalities {
+		real[m.Code] = true
+	}
 	var codes []string
-	for i := range nationalMunicipalities {
-		code := fmt.Sprintf("%04d", 2000+i)
+	for n := 2000; len(codes) < nationalMunicipalities; n++ {
+		code := fmt.Sprintf("%04d", n)
+		if real[code] {
+			continue
+		}
 		codes = append(codes, code)
-		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän")})
+		ds.Municipalities = append(ds.Municipalities, &store.Municipality{Code: code, Name: "Exempelkommun " + code, County: ptr("Exempellän"), SourceID: generatedSource})
 		for _, area := range areas {
 			ds.Schemes = append(ds.Schemes, &store.Scheme{ID: "AuthorisationScheme:" + code + "-" + area[len("ServiceArea:"):], Name: "Auktorisation (exempel)",
 				ServiceAreaID: area, MunicipalityCode: code, Status: store.SchemeInForce, SourceID: generatedSource})
@@ -82,7 +94,7 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 		for _, area := range areas {
 			scheme := code + "-" + area[len("ServiceArea:"):]
 			ds.Authorisations = append(ds.Authorisations, &store.Authorisation{ID: "Authorisation:" + p.id[len("Provider:"):] + "/" + scheme,
-				ProviderID: p.id, SchemeID: "AuthorisationScheme:" + scheme, Status: store.AuthorisationActive, GrantedOn: &granted, SourceID: generatedSource})
+				ProviderID: p.id, SchemeID: "AuthorisationScheme:" + scheme, SourceID: generatedSource, Events: []store.AuthorisationEvent{{Kind: store.Granted, Date: granted, SourceID: generatedSource}}})
 		}
 	}
 	for range bigAreaProviders {
@@ -99,8 +111,18 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 	}
 	observations := func(yield func(*store.Observation, error) bool) {
 		values := rand.New(rand.NewPCG(2026, 12))
+		type place struct{ code, period string }
 		for _, area := range areas {
 			for _, metric := range stored[area] {
+				// Each municipality's own figure, the reference line beside its providers, is theirs
+				// together, as a municipality's figure is: its size their sizes' sum, its value their mean
+				// weighted by size, or, for a count or a sum of money, the sum of theirs. That is what lets
+				// a reader subtract, and what disclosure control is for.
+				// Counts are whole numbers, as the one door requires of every figure.
+				count := units[metric] == store.UnitCount
+				additive := count || units[metric] == store.UnitSEK
+				type sum struct{ n, weighted, total float64 }
+				sums := map[place]sum{}
 				for _, p := range providers {
 					if p.areas[0] != area && (len(p.areas) < 2 || p.areas[1] != area) {
 						continue
@@ -108,18 +130,32 @@ func National() (*store.Dataset, iter.Seq2[*store.Observation, error], error) {
 					for _, period := range periods {
 						n := 3 + values.IntN(200)
 						v := float64(values.IntN(1000)) / 10
+						if count {
+							v = math.Trunc(v)
+						}
 						o := &store.Observation{MetricID: metric, ProviderID: &p.id, MunicipalityCode: p.code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {
 							return
 						}
+						s := sums[place{p.code, period}]
+						sums[place{p.code, period}] = sum{s.n + float64(n), s.weighted + v*float64(n), s.total + v}
 					}
 				}
-				// Each municipality's own figure, the reference line beside its providers.
 				for _, code := range codes {
 					for _, period := range periods {
-						n := 100 + values.IntN(5000)
-						v := float64(values.IntN(1000)) / 10
+						s := sums[place{code, period}]
+						if s.n == 0 { // no providers in this area: the municipality's figure stands alone
+							s = sum{n: float64(100 + values.IntN(5000)), total: float64(values.IntN(1000)) / 10}
+							if count {
+								s.total = math.Trunc(s.total)
+							}
+							s.weighted = s.n * s.total
+						}
+						n, v := int(s.n), math.Round(s.weighted/s.n*10)/10
+						if additive {
+							v = math.Round(s.total*10) / 10
+						}
 						o := &store.Observation{MetricID: metric, MunicipalityCode: code, Period: period,
 							Value: &v, SampleSize: &n, Status: store.StatusFinal, SourceID: generatedSource}
 						if !yield(o, nil) {

@@ -2,7 +2,8 @@
 // diff, and loads it into the store. facts.json holds what the source documents say; illustrative.json
 // holds the invented providers, prices and results that let the dashboard show something until real
 // results are published, each tied to a source marked illustrative. kolada/ holds reference values in
-// Kolada's own data format, read through the same importer as a real Kolada download.
+// Kolada's own data format, read through the same importer as a real Kolada download. register/ holds
+// the country's municipalities and regions.
 package seed
 
 import (
@@ -21,7 +22,7 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-//go:embed data/*.json data/kolada/*.json
+//go:embed data/*.json data/kolada/*.json data/register/*.tsv
 var files embed.FS
 
 // koladaSource is the source of the reference values in data/kolada: invented, in Kolada's format.
@@ -60,6 +61,11 @@ func Parse(fsys fs.FS) (*store.Dataset, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	places, err := register(fsys)
+	if err != nil {
+		return nil, err
+	}
+	all.Municipalities = append(places, all.Municipalities...)
 	if err := addKolada(fsys, all); err != nil {
 		return nil, err
 	}
@@ -75,12 +81,18 @@ func addKolada(fsys fs.FS, all *store.Dataset) error {
 	if err != nil {
 		return err
 	}
+	into := kolada.Into{Metrics: all.Metrics, Municipalities: all.Municipalities, SourceID: koladaSource}
+	for _, s := range all.Sources {
+		if s.ID == koladaSource {
+			into.SourceIllustrative = s.Illustrative
+		}
+	}
 	for _, name := range names {
 		f, err := fsys.Open(name)
 		if err != nil {
 			return err
 		}
-		res, err := kolada.Parse(f, all.Metrics, koladaSource)
+		res, err := kolada.Parse(f, into)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -145,6 +157,7 @@ func merge(all, part *store.Dataset) error {
 	all.Observations = append(all.Observations, part.Observations...)
 	all.Agencies = append(all.Agencies, part.Agencies...)
 	all.Associations = append(all.Associations, part.Associations...)
+	all.Offices = append(all.Offices, part.Offices...)
 	return nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jamforelse/api/csvimport"
-	"github.com/jamforelse/api/kolada"
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
@@ -27,12 +26,14 @@ type command struct {
 
 // commands are the subcommands. help is added in init, since it lists the map it is in.
 var commands = map[string]command{
-	"import":        {"publish a spreadsheet (CSV) of results, all or nothing: import [-dry-run] [-reason TEXT] FILE.csv", importCSV},
-	"import-kolada": {"add reference figures from files in Kolada's v3 data format: import-kolada FILE.json…", importKolada},
-	"token":         {"make, list and revoke the API tokens that writes need: token create|list|revoke", token},
-	"snapshot":      {"write a consistent copy of a database in use: snapshot COPY.db", snapshot},
-	"check":         {"check a database file, such as a restored one: its integrity, data version, last write, figures and the writer's last beat", check},
-	"generate":      {"write the national data set for benchmarks and load tests: generate -db national.db", generate},
+	"import":           {"publish a spreadsheet of results, all or nothing: import [-dry-run] [-reason TEXT] FILE.csv", importCSV},
+	"import-kolada":    {"add, correct or remove figures from files of Kolada v3 pages: import-kolada FILE.json…", importKolada},
+	"kolada-sync":      {"fetch and import what changed in Kolada since the last run (nightly): kolada-sync [-full]", koladaSync},
+	"token":            {"make, list and revoke the API tokens that writes need: token create|list|revoke", token},
+	"snapshot":         {"write a consistent copy of a database in use: snapshot COPY.db", snapshot},
+	"check":            {"check a database file, a restored one above all: integrity, version, figures, last write", check},
+	"generate":         {"write the national data set for benchmarks and load tests: generate -db national.db", generate},
+	"disclosure-audit": {"find withheld figures that published ones give back, as an attacker would; exit 1 if any", disclosureAudit},
 }
 
 func init() {
@@ -65,7 +66,7 @@ func help(ctx context.Context, args []string, getenv func(string) string, stdout
 func listCommands(w io.Writer) {
 	fmt.Fprintln(w, "commands:")
 	for _, name := range slices.Sorted(maps.Keys(commands)) {
-		fmt.Fprintf(w, "  %-14s %s\n", name, commands[name].summary)
+		fmt.Fprintf(w, "  %-17s %s\n", name, commands[name].summary)
 	}
 }
 
@@ -117,20 +118,24 @@ func importCSV(ctx context.Context, args []string, getenv func(string) string, s
 		return errors.New("import: name one CSV file")
 	}
 	name := flags.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	file, err := csvimport.Parse(f, name)
-	f.Close()
-	if err != nil {
-		return err
-	}
 	db, err := openSeeded(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	c, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	file, err := csvimport.Parse(f, name, c.Metrics(""))
+	f.Close()
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: %d rows read; checking and writing in one transaction\n", name, len(file.Observations))
 	ch := store.Change{Actor: *actor, Operation: "importCSV", Reason: nonEmpty(*reason)}
 	progress := func(rows int) { fmt.Fprintf(stdout, "%s: %d rows written, not yet committed\n", name, rows) }
@@ -143,53 +148,6 @@ func importCSV(ctx context.Context, args []string, getenv func(string) string, s
 		verb = "dry run, nothing written"
 	}
 	fmt.Fprintf(stdout, "%s: %s: %d added, %d corrected, %d unchanged\n", name, verb, res.Added, res.Changed, res.Unchanged)
-	return nil
-}
-
-// importKolada is `server import-kolada [-db FILE] [-source ID] FILE…`: it reads files in Kolada's v3
-// data format and adds or corrects the municipality-wide figures of every metric whose koladaId they
-// name, all files in one transaction.
-func importKolada(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	flags, dbPath := commandFlags("import-kolada", "import-kolada [-db FILE] [-source ID] FILE.json…", getenv, stdout)
-	source := flags.String("source", "Source:kolada", "the `ID` of the source the figures are attributed to")
-	actor := flags.String("as", "command line", "the `name` the audit log records the import under")
-	if err := flags.Parse(args); err != nil {
-		return err
-	}
-	if flags.NArg() == 0 {
-		flags.Usage()
-		return errors.New("import-kolada: name at least one file")
-	}
-	db, err := openSeeded(ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := db.Catalog(ctx)
-	if err != nil {
-		return err
-	}
-	var all []*store.Observation
-	for _, name := range flags.Args() {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		res, err := kolada.Parse(f, c.Metrics(""), *source)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		all = append(all, res.Observations...)
-		for _, kpi := range slices.Sorted(maps.Keys(res.Unmapped)) {
-			fmt.Fprintf(stdout, "%s: skipped %d figure(s) of %s, which no metric's koladaId names\n", name, res.Unmapped[kpi], kpi)
-		}
-	}
-	res, err := db.ImportObservations(ctx, store.Change{Actor: *actor, Operation: "importKolada"}, all, store.ImportOptions{})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "imported %s: %d added, %d corrected, %d unchanged\n", strings.Join(flags.Args(), ", "), res.Added, res.Changed, res.Unchanged)
 	return nil
 }
 
@@ -342,5 +300,57 @@ func generate(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	progress(fmt.Sprintf("done: %d observations in %s", n, *dbPath))
+	return nil
+}
+
+// disclosureAudit is `server disclosure-audit [-db FILE]`: an attacker's program over the published
+// figures (see store.Audit). It prints every withheld figure based on too few individuals that it could
+// work out, and fails if there is any. A database in use is only read; a new one is seeded first, as the
+// server would.
+func disclosureAudit(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags, dbPath := commandFlags("disclosure-audit", "disclosure-audit [-db FILE]", getenv, stdout)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dbPath); errors.Is(err, os.ErrNotExist) {
+		db, err := openSeeded(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		db.Close()
+	}
+	db, err := store.Open(ctx, *dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	report, err := db.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	withheld := 0
+	for _, n := range report.Withheld {
+		withheld += n
+	}
+	genders := 0
+	for _, n := range report.WithheldGenders {
+		genders += n
+	}
+	fmt.Fprintf(stdout, "%s: threshold %d; %d figures, %d withheld (%d too few individuals, %d protecting another figure, %d of unknown size); "+
+		"of those shown, %d without their values for women and men (%d too few, %d protecting another figure, %d of unknown size)\n",
+		*dbPath, report.Threshold, report.Figures, withheld, report.Withheld[store.TooFewIndividuals], report.Withheld[store.ProtectsOtherFigure],
+		report.Withheld[store.SizeUnknown], genders, report.WithheldGenders[store.TooFewIndividuals], report.WithheldGenders[store.ProtectsOtherFigure],
+		report.WithheldGenders[store.SizeUnknown])
+	fmt.Fprintf(stdout, "tried: municipality minus providers, period minus parts, total minus women or men (together, by exact elimination), "+
+		"what each subtraction leaves over, payments under the price lists, summaries and ranks\n")
+	for _, r := range report.Recovered {
+		fmt.Fprintln(stdout, "RECOVERED", r)
+	}
+	fmt.Fprintf(stdout, "%d withheld figures worked out that rest on at least %d individuals (no disclosure in themselves)\n", report.WorkedOut, report.Threshold)
+	fmt.Fprintf(stdout, "%d figures based on fewer than %d individuals recovered, in %.1f s\n", len(report.Recovered), report.Threshold, time.Since(start).Seconds())
+	if len(report.Recovered) > 0 {
+		return fmt.Errorf("disclosure-audit: %d withheld figures can be worked out from published ones", len(report.Recovered))
+	}
 	return nil
 }

@@ -1,7 +1,8 @@
 // Command server runs the public comparison API: GraphQL at /graphql, GraphiQL at /, health at
 // /healthz. With no flags it listens on localhost:8080 and keeps its data in ./jamforelse.db, which it
 // creates, migrates and fills with the seed data on first start. `server help` lists the subcommands,
-// which work on the database directly (imports, API tokens, snapshots, the national test data set).
+// which work on the database directly (imports, the Kolada sync, API tokens, snapshots, the national test
+// data set, the disclosure audit).
 //
 // This package is the process: flags and environment, subcommands, signals, the listener. What is
 // served is package httpapi's.
@@ -55,7 +56,7 @@ type config struct {
 	addr          string
 	dbPath        string
 	corsOrigins   []string
-	suppressBelow int
+	suppressBelow int // 0: the data's
 	rateLimit     int
 	readOnly      bool
 	cacheSize     int64 // bytes
@@ -72,7 +73,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	addr := flags.String("addr", cmp.Or(getenv("ADDR"), "localhost:8080"), "listen `address` (env ADDR)")
 	dbPath := flags.String("db", cmp.Or(getenv("DB_PATH"), "jamforelse.db"), "SQLite database `file`, created and seeded if missing (env DB_PATH)")
 	origins := flags.String("cors-origins", cmp.Or(getenv("CORS_ORIGINS"), "*"), "comma-separated `origins` browsers may call the API from, or * for any (env CORS_ORIGINS)")
-	suppress := flags.String("suppress-below", cmp.Or(getenv("SUPPRESS_BELOW"), strconv.Itoa(store.DefaultSuppressBelow)), "withhold figures based on fewer than `n` individuals (env SUPPRESS_BELOW)")
+	suppress := flags.String("suppress-below", getenv("SUPPRESS_BELOW"), "withhold figures based on fewer than `n` individuals, and enough others that none can be worked out; "+
+		"kept with the data, which read-only servers follow (default: the data's, "+strconv.Itoa(store.DefaultSuppressBelow)+" for a new database) (env SUPPRESS_BELOW)")
 	readOnly := flags.Bool("read-only", getenv("READ_ONLY") == "true", "serve an existing database that another process writes; refuse every write (env READ_ONLY=true)")
 	rate := flags.String("rate-limit", cmp.Or(getenv("RATE_LIMIT"), "30000"), "query cost `points` each client may spend a minute; 0 turns the limit off (env RATE_LIMIT)")
 	pprofAddr := flags.String("pprof-addr", getenv("PPROF_ADDR"), "serve Go's profiles (net/http/pprof) on this `address`, for measuring; keep it private (env PPROF_ADDR)")
@@ -109,9 +111,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
-	n, err := wholeNumber("suppress-below", "individuals", *suppress, 1)
-	if err != nil {
-		return config{}, err
+	n := 0 // keep the data's
+	if *suppress != "" {
+		if n, err = wholeNumber("suppress-below", "individuals", *suppress, 1); err != nil {
+			return config{}, err
+		}
 	}
 	beat, err := time.ParseDuration(*heartbeat)
 	if err != nil || beat < 0 {

@@ -90,7 +90,7 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.addr != "0.0.0.0:9000" || cfg.dbPath != "jamforelse.db" || len(cfg.corsOrigins) != 2 || cfg.suppressBelow != 10 {
+	if cfg.addr != "0.0.0.0:9000" || cfg.dbPath != "jamforelse.db" || len(cfg.corsOrigins) != 2 || cfg.suppressBelow != 0 {
 		t.Errorf("parseConfig with ADDR and CORS_ORIGINS = %+v", cfg)
 	}
 	cfg, err = parseConfig([]string{"server", "-addr", "localhost:1", "-db", "x.db"}, func(k string) string { return env[k] }, io.Discard)
@@ -116,7 +116,7 @@ func TestParseConfigDefaultsAndEnvironment(t *testing.T) {
 // figure as it is.
 func TestImportKolada(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "kolada.db")
-	for i, want := range []string{"1 added, 3 corrected, 0 unchanged", "0 added, 0 corrected, 4 unchanged"} {
+	for i, want := range []string{"1 added, 3 corrected, 0 removed, 0 unchanged", "0 added, 0 corrected, 0 removed, 4 unchanged"} {
 		var out strings.Builder
 		err := run(t.Context(), []string{"server", "import-kolada", "-db", dbPath, "../kolada/testdata/kolada-v3.json"}, func(string) string { return "" }, &out)
 		if err != nil || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "skipped 1 figure(s) of N15033") {

@@ -86,7 +86,7 @@ func bigCSV(t *testing.T, path string, n int) {
 		combo := i % (len(providers) * len(metrics))
 		month := i / (len(providers) * len(metrics))
 		fmt.Fprintf(&b, "%s,%s,0183,%04d-%02d,%d.5,,,%d,,,FINAL,,illustrative-results\n",
-			metrics[combo%len(metrics)], providers[combo/len(metrics)], 1900+month/12, month%12+1, i%100, 10+i%50)
+			metrics[combo%len(metrics)], providers[combo/len(metrics)], 1900+month/12, month%12+1, 1+i%49, 10+i%50) // shares of 1.5–49.5 %: pass and dropout, parts of one whole, add up to less than 100
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func TestImportCommandRefusesABadFile(t *testing.T) {
 		"sfi-pass-rate,sundbyberg-vuxenutbildning,0183,2022,170,,,40,,,,,illustrative-results\n"), 0o644)
 	env := func(string) string { return "" }
 	if err := run(t.Context(), []string{"server", "import", "-db", dbPath, "-dry-run", csvPath}, env, io.Discard); err == nil ||
-		!strings.Contains(err.Error(), "results.csv:3: value: 170 is not a percentage between 0 and 100") {
+		!strings.Contains(err.Error(), `results.csv:3: value: "170": 170 is not a percentage between 0 and 100`) {
 		t.Fatalf("import of a bad file = %v, want results.csv:3: value: …", err)
 	}
 	db, err := store.Open(t.Context(), dbPath, store.Options{})

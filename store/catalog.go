@@ -29,6 +29,7 @@ type Catalog struct {
 	metrics        []*Metric
 	agencies       []*Agency
 	associations   []*Association
+	offices        []*Office
 
 	byID               map[string]any // every object with a global ID, observations excepted
 	municipalityByCode map[string]*Municipality
@@ -126,9 +127,10 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 	l := loader{db: db, ctx: ctx, tx: tx}
 
 	var updatedAt string
-	l.each(`SELECT title, description, publisher, license, license_url, version, updated_at FROM dataset`, func(r *sql.Rows) error {
+	c.Info.SuppressBelow = DefaultSuppressBelow
+	l.each(`SELECT title, description, publisher, license, license_url, version, updated_at, suppress_below FROM dataset`, func(r *sql.Rows) error {
 		i := &c.Info
-		return r.Scan(&i.Title, &i.Description, &i.Publisher, &i.License, &i.LicenseURL, &i.Version, &updatedAt)
+		return r.Scan(&i.Title, &i.Description, &i.Publisher, &i.License, &i.LicenseURL, &i.Version, &updatedAt, &i.SuppressBelow)
 	})
 	c.Info.UpdatedAt = parseTime(updatedAt)
 
@@ -138,15 +140,15 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		c.sources = append(c.sources, s)
 		return r.Scan(&s.ID, &s.Title, &s.Publisher, &s.Author, &s.URL, &s.PublishedOn, &s.PublishedOnPrecision, &s.Illustrative, &s.Description)
 	})
-	l.each(`SELECT code, name, county FROM municipalities ORDER BY code`, func(r *sql.Rows) error {
+	l.each(`SELECT code, name, kind, county_code, county, coalesce(source_id, '') FROM municipalities ORDER BY code`, func(r *sql.Rows) error {
 		m := new(Municipality)
 		c.municipalities = append(c.municipalities, m)
-		return r.Scan(&m.Code, &m.Name, &m.County)
+		return r.Scan(&m.Code, &m.Name, &m.Kind, &m.CountyCode, &m.County, &m.SourceID)
 	})
-	l.each(`SELECT id, code, name, description FROM service_areas ORDER BY position`, func(r *sql.Rows) error {
+	l.each(`SELECT id, code, name, description, coalesce(source_id, '') FROM service_areas ORDER BY position`, func(r *sql.Rows) error {
 		a := new(ServiceArea)
 		c.serviceAreas = append(c.serviceAreas, a)
-		return r.Scan(&a.ID, &a.Code, &a.Name, &a.Description)
+		return r.Scan(&a.ID, &a.Code, &a.Name, &a.Description, &a.SourceID)
 	})
 	l.each(`SELECT id, name, organisation_number, operating_form, municipality_code, website, description, source_id, updated_at
 		FROM providers ORDER BY name, id`, func(r *sql.Rows) error {
@@ -157,12 +159,12 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		p.UpdatedAt = parseTime(at)
 		return err
 	})
-	l.each(`SELECT id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at
+	l.each(`SELECT id, name, service_area_id, municipality_code, status, status_as_of, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at
 		FROM schemes ORDER BY municipality_code, (SELECT position FROM service_areas WHERE id = service_area_id)`, func(r *sql.Rows) error {
 		s := new(Scheme)
 		c.schemes = append(c.schemes, s)
 		var at string
-		err := r.Scan(&s.ID, &s.Name, &s.ServiceAreaID, &s.MunicipalityCode, &s.Status, &s.DecidedBy, &s.DecidedOn, &s.InForceFrom, &s.InForcePeriod, &s.Note, &s.SourceID, &at)
+		err := r.Scan(&s.ID, &s.Name, &s.ServiceAreaID, &s.MunicipalityCode, &s.Status, &s.StatusAsOf, &s.DecidedBy, &s.DecidedOn, &s.InForceFrom, &s.InForcePeriod, &s.Note, &s.SourceID, &at)
 		s.UpdatedAt = parseTime(at)
 		return err
 	})
@@ -190,27 +192,40 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		}
 		return nil
 	})
-	l.each(`SELECT a.id, a.provider_id, a.scheme_id, a.status, a.granted_on, a.valid_until, a.reason, a.source_id, a.updated_at
+	l.each(`SELECT a.id, a.provider_id, a.scheme_id, a.source_id, a.updated_at
 		FROM authorisations a JOIN schemes s ON s.id = a.scheme_id
 		ORDER BY s.municipality_code, (SELECT position FROM service_areas WHERE id = s.service_area_id), a.provider_id`, func(r *sql.Rows) error {
 		a := new(Authorisation)
 		var at string
-		err := r.Scan(&a.ID, &a.ProviderID, &a.SchemeID, &a.Status, &a.GrantedOn, &a.ValidUntil, &a.Reason, &a.SourceID, &at)
+		err := r.Scan(&a.ID, &a.ProviderID, &a.SchemeID, &a.SourceID, &at)
 		a.UpdatedAt = parseTime(at)
 		c.byID[a.ID] = a
 		c.authsByProvider[a.ProviderID] = append(c.authsByProvider[a.ProviderID], a)
 		c.authsByScheme[a.SchemeID] = append(c.authsByScheme[a.SchemeID], a)
 		return err
 	})
+	l.each(`SELECT authorisation_id, kind, date, valid_until, reason, source_id, recorded_at
+		FROM authorisation_events ORDER BY authorisation_id, seq`, func(r *sql.Rows) error {
+		var id, at string
+		var e AuthorisationEvent
+		if err := r.Scan(&id, &e.Kind, &e.Date, &e.ValidUntil, &e.Reason, &e.SourceID, &at); err != nil {
+			return err
+		}
+		e.RecordedAt = parseTime(at)
+		if a, _ := c.byID[id].(*Authorisation); a != nil {
+			a.Events = append(a.Events, e)
+		}
+		return nil
+	})
 	metrics := map[string]*Metric{}
 	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id,
-			numerator_id, denominator_id, factor
+			numerator_id, denominator_id, factor, whole
 		FROM metrics ORDER BY position`, func(r *sql.Rows) error {
 		m := new(Metric)
 		var numerator, denominator sql.Null[string]
 		var factor sql.Null[float64]
 		err := r.Scan(&m.ID, &m.Name, &m.Description, &m.Definition, &m.Unit, &m.Direction, &m.ServiceAreaID, &m.KoladaID, &m.Headline, &m.SourceID,
-			&numerator, &denominator, &factor)
+			&numerator, &denominator, &factor, &m.Whole)
 		if numerator.Valid {
 			m.Formula = &Formula{NumeratorID: numerator.V, DenominatorID: denominator.V, Factor: factor.V}
 		}
@@ -228,6 +243,17 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		}
 		return nil
 	})
+	l.each(`SELECT metric_id, unit, paid_when, counted_by FROM metric_paid_for ORDER BY metric_id, position`, func(r *sql.Rows) error {
+		var id string
+		var q PaidQuantity
+		if err := r.Scan(&id, &q.Unit, &q.PaidWhen, &q.MetricID); err != nil {
+			return err
+		}
+		if m := metrics[id]; m != nil {
+			m.PaidFor = append(m.PaidFor, q)
+		}
+		return nil
+	})
 	l.each(`SELECT id, name, current_name, kind, organisation_number, municipality_code, source_id
 		FROM agencies ORDER BY position`, func(r *sql.Rows) error {
 		a := new(Agency)
@@ -235,11 +261,11 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		return r.Scan(&a.ID, &a.Name, &a.CurrentName, &a.Kind, &a.OrganisationNumber, &a.MunicipalityCode, &a.SourceID)
 	})
 	associations := map[string]*Association{}
-	l.each(`SELECT id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, source_id
+	l.each(`SELECT id, name, status, status_as_of, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, source_id
 		FROM associations ORDER BY position`, func(r *sql.Rows) error {
 		a := new(Association)
 		var budget sql.Null[int64]
-		err := r.Scan(&a.ID, &a.Name, &a.Status, &a.StartsOn, &a.County, &budget, &a.EstimatedReachMin, &a.EstimatedReachMax, &a.Description, &a.SourceID)
+		err := r.Scan(&a.ID, &a.Name, &a.Status, &a.StatusAsOf, &a.StartsOn, &a.County, &budget, &a.EstimatedReachMin, &a.EstimatedReachMax, &a.Description, &a.SourceID)
 		a.AnnualBudget = money(budget)
 		c.associations = append(c.associations, a)
 		associations[a.ID] = a
@@ -281,17 +307,22 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		}
 		return nil
 	})
-	l.each(`SELECT association_id, date, period, body, description, status, source_id
+	l.each(`SELECT association_id, date, period, body, description, status, as_of, source_id
 		FROM milestones ORDER BY association_id, position`, func(r *sql.Rows) error {
 		var id string
 		var m Milestone
-		if err := r.Scan(&id, &m.Date, &m.Period, &m.Body, &m.Description, &m.Status, &m.SourceID); err != nil {
+		if err := r.Scan(&id, &m.Date, &m.Period, &m.Body, &m.Description, &m.Status, &m.AsOf, &m.SourceID); err != nil {
 			return err
 		}
 		if a := associations[id]; a != nil {
 			a.Milestones = append(a.Milestones, m)
 		}
 		return nil
+	})
+	l.each(`SELECT id, name, municipality_code, status, status_as_of, purpose, note, source_id FROM offices ORDER BY position`, func(r *sql.Rows) error {
+		o := new(Office)
+		c.offices = append(c.offices, o)
+		return r.Scan(&o.ID, &o.Name, &o.MunicipalityCode, &o.Status, &o.StatusAsOf, &o.Purpose, &o.Note, &o.SourceID)
 	})
 	// The latest period of each service area: the one that ends last, and of those the longest (a
 	// year before its autumn term). Each metric's is one step down an index.
@@ -355,6 +386,9 @@ func (c *Catalog) index() {
 	}
 	for _, a := range c.agencies {
 		c.byID[a.ID] = a
+	}
+	for _, o := range c.offices {
+		c.byID[o.ID] = o
 	}
 	for _, a := range c.associations {
 		c.byID[a.ID] = a
@@ -429,6 +463,7 @@ func (c *Catalog) Municipalities() []*Municipality                 { return c.mu
 func (c *Catalog) ServiceAreas() []*ServiceArea                    { return c.serviceAreas }
 func (c *Catalog) Agencies() []*Agency                             { return c.agencies }
 func (c *Catalog) Associations() []*Association                    { return c.associations }
+func (c *Catalog) Offices() []*Office                              { return c.offices }
 func (c *Catalog) LatestPeriod(areaID string) string               { return c.latestPeriod[areaID] }
 func (c *Catalog) PriceLists(schemeID string) []*PriceList         { return c.priceListsByScheme[schemeID] }
 func (c *Catalog) SchemeAuthorisations(id string) []*Authorisation { return c.authsByScheme[id] }
@@ -440,6 +475,19 @@ func (c *Catalog) Memberships(agencyID string) []*AssociationMember {
 }
 func (c *Catalog) MunicipalityAssociations(code string) []*Association {
 	return c.assocsByMunicipal[code]
+}
+
+// MunicipalitiesOfKind returns the places of a kind, or all of them when kind is nil.
+func (c *Catalog) MunicipalitiesOfKind(kind *MunicipalityKind) []*Municipality {
+	if kind == nil {
+		return c.municipalities
+	}
+	return filter(c.municipalities, func(m *Municipality) bool { return m.Kind == *kind })
+}
+
+// MunicipalityOffices returns a municipality's offices.
+func (c *Catalog) MunicipalityOffices(code string) []*Office {
+	return filter(c.offices, func(o *Office) bool { return o.MunicipalityCode == code })
 }
 
 // Metrics returns the metrics of a service area, or every metric when areaID is empty.
@@ -485,6 +533,14 @@ func (c *Catalog) RelatedMetrics(m *Metric) []*Metric {
 		}
 	}
 	return out
+}
+
+// OtherParts returns the other metrics that count parts of the same whole as m (Metric.Whole).
+func (c *Catalog) OtherParts(m *Metric) []*Metric {
+	if m.Whole == nil {
+		return nil
+	}
+	return filter(c.metrics, func(o *Metric) bool { return o != m && o.Whole != nil && *o.Whole == *m.Whole })
 }
 
 // ProviderServiceAreas returns the service areas a provider holds or has held an authorisation in.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -30,7 +31,11 @@ type Comparison struct {
 	References   []*ComparisonReference
 
 	ContainsIllustrativeData bool
+	sources                  map[string]bool // of every figure in it
 }
+
+// SourceIDs lists the sources of every figure in the comparison, cells and references, in order.
+func (c *Comparison) SourceIDs() []string { return slices.Sorted(maps.Keys(c.sources)) }
 
 // ComparisonRow is one provider's row.
 type ComparisonRow struct {
@@ -40,16 +45,18 @@ type ComparisonRow struct {
 
 // ComparisonCell is one provider's figure for one metric, with its rank among the providers.
 type ComparisonCell struct {
-	Metric       *Metric
-	Observation  *Observation
-	Value        *float64
-	ValueWomen   *float64
-	ValueMen     *float64
-	SampleSize   *int
-	Suppressed   bool
-	Rank         *int
-	RankOf       *int
-	Illustrative bool
+	Metric      *Metric
+	Observation *Observation
+	Value       *float64
+	ValueWomen  *float64
+	ValueMen    *float64
+	SampleSize  *int
+	Suppressed  bool
+	// SuppressionReason says why a suppressed cell is withheld.
+	SuppressionReason *SuppressionReason
+	Rank              *int
+	RankOf            *int
+	Illustrative      bool
 }
 
 // ComparisonSummary summarises one metric over a group of providers: one operating form, or all
@@ -82,6 +89,11 @@ func (r *ComparisonReference) Value() *float64 { return r.Observation.Value }
 
 // Suppressed reports whether the reference figure is withheld.
 func (r *ComparisonReference) Suppressed() bool { return r.Observation.Suppressed }
+
+// SuppressionReason says why the reference figure is withheld.
+func (r *ComparisonReference) SuppressionReason() *SuppressionReason {
+	return r.Observation.SuppressionReason
+}
 
 // Comparison builds the comparison of args. It runs one SQL statement, whatever the number of
 // providers: every figure it needs is read at once and the rows are assembled from the catalog.
@@ -189,6 +201,7 @@ func bySubject(figures []*Observation) map[string]map[string]*Observation {
 // fillComparison lays the figures out as rows, ranks each column, and adds summaries and references.
 func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figures []*Observation) {
 	subjects := bySubject(figures)
+	cmpn.sources = map[string]bool{}
 	for _, p := range c.comparedProviders(cmpn, figures) {
 		if len(forms) > 0 && !slices.Contains(forms, p.OperatingForm) {
 			continue
@@ -199,6 +212,8 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 			if o := c.figure(m, subjects[p.ID]); o != nil {
 				cell.Observation, cell.Value, cell.ValueWomen, cell.ValueMen = o, o.Value, o.ValueWomen, o.ValueMen
 				cell.SampleSize, cell.Suppressed, cell.Illustrative = o.SampleSize, o.Suppressed, c.Illustrative(o.SourceID)
+				cell.SuppressionReason = o.SuppressionReason
+				cmpn.sources[o.SourceID] = true
 			}
 			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || cell.Illustrative
 			row.Cells = append(row.Cells, cell)
@@ -226,14 +241,15 @@ func (c *Catalog) fillComparison(cmpn *Comparison, forms []OperatingForm, figure
 			cmpn.References = append(cmpn.References, &ComparisonReference{
 				Metric: m, Scope: scope, Municipality: c.Municipality(code), Observation: o, Source: c.Source(o.SourceID),
 			})
+			cmpn.sources[o.SourceID] = true
 			cmpn.ContainsIllustrativeData = cmpn.ContainsIllustrativeData || c.Illustrative(o.SourceID)
 		}
 	}
 }
 
 // comparedProviders are the providers active in the area during the period: those whose authorisation
-// under the area's scheme in the municipality was in force at some time in the period, and any other
-// provider with a figure for the period. They are ordered by name, by Swedish rules.
+// under the area's scheme in the municipality was in force (not suspended) on some day of the period, by
+// its history, and any other provider with a figure for the period. They are ordered by name, by Swedish rules.
 func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []*Provider {
 	seen := map[string]bool{}
 	var providers []*Provider
@@ -245,8 +261,7 @@ func (c *Catalog) comparedProviders(cmpn *Comparison, figures []*Observation) []
 	}
 	for _, s := range c.Schemes(cmpn.ServiceArea.ID, cmpn.Municipality.Code) {
 		for _, a := range c.authsByScheme[s.ID] {
-			if a.Status != AuthorisationPending && a.GrantedOn != nil && *a.GrantedOn <= cmpn.PeriodEnd &&
-				(a.ValidUntil == nil || *a.ValidUntil >= cmpn.PeriodStart) {
+			if a.ActiveDuring(cmpn.PeriodStart, cmpn.PeriodEnd) {
 				add(a.ProviderID)
 			}
 		}

@@ -10,12 +10,14 @@ import (
 //
 //	provider       form        pass rate (n)   dropout rate (n)
 //	A Kommunal     MUNICIPAL   80 (100)        10 (100)
-//	B Privat       PRIVATE     60 (300)        20 (300)
+//	B Privat       PRIVATE     60 (300)        30 (300)
 //	C Privat       PRIVATE     60 (50)         30 (50)
 //	D Liten        PRIVATE     90 (5)          5 (5)      ← fewer than 10 individuals: suppressed
 //	E Ideell       NON_PROFIT  —               —          ← no figures
 //
-// plus the municipality's (70) and the country's (65) pass rates.
+// plus the municipality's (70) and the country's (65) pass rates. The municipality's pass rate is the sum
+// of its providers', so D's would follow from it and the other three: C's, the smallest of them, is
+// withheld to protect it. The dropout rate has no municipality figure, so nothing else is withheld.
 func comparisonDataset() *Dataset {
 	ds := smallDataset()
 	ds.Providers, ds.Authorisations, ds.Observations = nil, nil, nil
@@ -35,7 +37,7 @@ func comparisonDataset() *Dataset {
 		hasFigures bool
 	}{
 		{"a", "A Kommunal", Municipal, 80, 10, 100, true},
-		{"b", "B Privat", Private, 60, 20, 300, true},
+		{"b", "B Privat", Private, 60, 30, 300, true},
 		{"c", "C Privat", Private, 60, 30, 50, true},
 		{"d", "D Liten", Private, 90, 5, 5, true},
 		{"e", "E Ideell", NonProfit, 0, 0, 0, false},
@@ -43,7 +45,7 @@ func comparisonDataset() *Dataset {
 		id := "Provider:" + p.slug
 		ds.Providers = append(ds.Providers, &Provider{ID: id, Name: p.name, OperatingForm: p.form, MunicipalityCode: "0183", SourceID: "Source:test"})
 		ds.Authorisations = append(ds.Authorisations, &Authorisation{ID: "Authorisation:" + p.slug + "/0183-sfi", ProviderID: id,
-			SchemeID: "AuthorisationScheme:0183-sfi", Status: AuthorisationActive, GrantedOn: &granted, SourceID: "Source:test"})
+			SchemeID: "AuthorisationScheme:0183-sfi", SourceID: "Source:test", Events: []AuthorisationEvent{{Kind: Granted, Date: granted, SourceID: "Source:test"}}})
 		if p.hasFigures {
 			ds.Observations = append(ds.Observations,
 				figure("Metric:sfi-pass-rate", &id, "0183", p.pass, n(p.n)),
@@ -77,17 +79,25 @@ func TestComparisonOnHandCheckedData(t *testing.T) {
 		}
 	}
 	wantTable := map[string][]cell{
-		// Pass rate, higher is better: A 80 is 1st; B and C tie at 60 and share 2nd. D is suppressed and
-		// E has no figure: neither is ranked, so 3 providers are ranked. Dropouts, lower is better:
-		// A 10, B 20, C 30 rank 1, 2, 3.
-		"A Kommunal": {{f(80), false, n(1), n(3)}, {f(10), false, n(1), n(3)}},
-		"B Privat":   {{f(60), false, n(2), n(3)}, {f(20), false, n(2), n(3)}},
-		"C Privat":   {{f(60), false, n(2), n(3)}, {f(30), false, n(3), n(3)}},
+		// Pass rate, higher is better: A 80 is 1st, B 60 2nd. C is withheld to protect D, D is suppressed
+		// and E has no figure: none of them is ranked, so 2 providers are. Dropouts, lower is better:
+		// A 10 is 1st; B and C tie at 30 and share 2nd, of 3.
+		"A Kommunal": {{f(80), false, n(1), n(2)}, {f(10), false, n(1), n(3)}},
+		"B Privat":   {{f(60), false, n(2), n(2)}, {f(30), false, n(2), n(3)}},
+		"C Privat":   {{nil, true, nil, nil}, {f(30), false, n(2), n(3)}},
 		"D Liten":    {{nil, true, nil, nil}, {nil, true, nil, nil}},
 		"E Ideell":   {{}, {}},
 	}
 	if diff := cmp.Diff(wantTable, table); diff != "" {
 		t.Errorf("cells (-want +got):\n%s", diff)
+	}
+	reasons := map[string]*SuppressionReason{}
+	for _, row := range got.Rows {
+		reasons[row.Provider.Name] = row.Cells[0].SuppressionReason
+	}
+	if want := map[string]*SuppressionReason{"A Kommunal": nil, "B Privat": nil, "C Privat": reasonOf(ProtectsOtherFigure),
+		"D Liten": reasonOf(TooFewIndividuals), "E Ideell": nil}; !cmp.Equal(want, reasons) {
+		t.Errorf("pass-rate suppression reasons = %v, want C protecting D, D too few", reasons)
 	}
 	var names []string
 	for _, row := range got.Rows {
@@ -112,13 +122,12 @@ func TestComparisonOnHandCheckedData(t *testing.T) {
 		}
 	}
 	wantSummaries := []summary{
-		// All: A 80 (100), B 60 (300), C 60 (50); D's 90 is suppressed and never counted.
-		// Weighted mean = (80×100 + 60×300 + 60×50) / (100+300+50) = 29000 / 450 = 64.444…;
-		// median of 60, 60, 80 = 60.
-		{"ALL", Summary{Mean: f(29000.0 / 450), MeanWeighted: true, Median: f(60), Min: f(60), Max: f(80), ProviderCount: 3}},
+		// All: A 80 (100), B 60 (300); C's and D's are withheld and never counted.
+		// Weighted mean = (80×100 + 60×300) / (100+300) = 26000 / 400 = 65; median of 60 and 80 = 70.
+		{"ALL", Summary{Mean: f(65), MeanWeighted: true, Median: f(70), Min: f(60), Max: f(80), ProviderCount: 2}},
 		{"MUNICIPAL", Summary{Mean: f(80), MeanWeighted: true, Median: f(80), Min: f(80), Max: f(80), ProviderCount: 1}},
-		// Private: B and C only, (60×300 + 60×50) / 350 = 60.
-		{"PRIVATE", Summary{Mean: f(60), MeanWeighted: true, Median: f(60), Min: f(60), Max: f(60), ProviderCount: 2}},
+		// Private: B only.
+		{"PRIVATE", Summary{Mean: f(60), MeanWeighted: true, Median: f(60), Min: f(60), Max: f(60), ProviderCount: 1}},
 		// Non-profit: E has no figure.
 		{"NON_PROFIT", Summary{ProviderCount: 0}},
 	}
@@ -144,8 +153,8 @@ func TestComparisonFiltersOperatingForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Without metrics, the headline metrics (both); ranks are among the private providers only:
-	// B 60 and C 60 share 1st in pass rate.
-	if len(got.Rows) != 3 || len(got.Metrics) != 2 || *got.Rows[0].Cells[0].Rank != 1 || *got.Rows[1].Cells[0].Rank != 1 {
+	// B 30 and C 30 share 1st in dropouts.
+	if len(got.Rows) != 3 || len(got.Metrics) != 2 || *got.Rows[0].Cells[1].Rank != 1 || *got.Rows[1].Cells[1].Rank != 1 {
 		t.Errorf("private providers only: %d rows, %d metrics, want 3 rows (B, C, D), 2 metrics, B and C both 1st", len(got.Rows), len(got.Metrics))
 	}
 }

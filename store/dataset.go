@@ -28,8 +28,8 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			return nil, err
 		}
 		for _, table := range []string{
-			"milestones", "target_groups", "association_members", "association_municipalities", "associations",
-			"agencies", "observations", "metric_relations", "metrics", "authorisations", "price_items", "price_lists", "schemes",
+			"offices", "milestones", "target_groups", "association_members", "association_municipalities", "associations",
+			"agencies", "observations", "metric_relations", "metric_paid_for", "metrics", "authorisation_events", "authorisations", "price_items", "price_lists", "schemes",
 			"providers", "service_areas", "municipalities", "sources",
 		} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
@@ -38,21 +38,28 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		}
 		w := writer{ctx: ctx, tx: tx}
 		info := ds.Info
-		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at)
-			VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)
-			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4, license_url = ?5`,
-			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp)
+		// The threshold stays as the data has it unless the writer was given one.
+		var threshold *int
+		if db.suppressBelow > 0 {
+			threshold = &db.suppressBelow
+		}
+		w.exec(`INSERT INTO dataset (id, title, description, publisher, license, license_url, version, updated_at, suppress_below)
+			VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6, coalesce(?7, ?8))
+			ON CONFLICT (id) DO UPDATE SET title = ?1, description = ?2, publisher = ?3, license = ?4, license_url = ?5,
+				suppress_below = coalesce(?7, suppress_below)`,
+			info.Title, info.Description, info.Publisher, info.License, info.LicenseURL, stamp, threshold, DefaultSuppressBelow)
 		for _, s := range ds.Sources {
 			w.exec(`INSERT INTO sources (id, title, publisher, author, url, published_on, published_on_precision, illustrative, description)
 				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
 				s.ID, s.Title, s.Publisher, s.Author, s.URL, s.PublishedOn, s.PublishedOnPrecision, s.Illustrative, s.Description)
 		}
 		for _, m := range ds.Municipalities {
-			w.exec(`INSERT INTO municipalities (code, name, county) VALUES (?1, ?2, ?3)`, m.Code, m.Name, m.County)
+			w.exec(`INSERT INTO municipalities (code, name, kind, county_code, county, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+				m.Code, m.Name, m.kind(), m.CountyCode, m.County, m.SourceID)
 		}
 		for i, a := range ds.ServiceAreas {
-			w.exec(`INSERT INTO service_areas (id, code, name, description, position) VALUES (?1, ?2, ?3, ?4, ?5)`,
-				a.ID, a.Code, a.Name, a.Description, i)
+			w.exec(`INSERT INTO service_areas (id, code, name, description, position, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+				a.ID, a.Code, a.Name, a.Description, i, a.SourceID)
 		}
 		for _, p := range ds.Providers {
 			w.exec(`INSERT INTO providers (id, name, organisation_number, operating_form, municipality_code, website, description, source_id, updated_at)
@@ -60,9 +67,9 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				p.ID, p.Name, p.OrganisationNumber, p.OperatingForm, p.MunicipalityCode, p.Website, p.Description, p.SourceID, stamp)
 		}
 		for _, s := range ds.Schemes {
-			w.exec(`INSERT INTO schemes (id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
-				s.ID, s.Name, s.ServiceAreaID, s.MunicipalityCode, s.Status, s.DecidedBy, s.DecidedOn, s.InForceFrom, s.InForcePeriod, s.Note, s.SourceID, stamp)
+			w.exec(`INSERT INTO schemes (id, name, service_area_id, municipality_code, status, decided_by, decided_on, in_force_from, in_force_period, note, source_id, updated_at, status_as_of)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
+				s.ID, s.Name, s.ServiceAreaID, s.MunicipalityCode, s.Status, s.DecidedBy, s.DecidedOn, s.InForceFrom, s.InForcePeriod, s.Note, s.SourceID, stamp, s.StatusAsOf)
 		}
 		for _, l := range ds.PriceLists {
 			w.exec(`INSERT INTO price_lists (id, scheme_id, valid_from, valid_to, decided_on, source_id, updated_at)
@@ -73,14 +80,16 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			}
 		}
 		for _, a := range ds.Authorisations {
-			w.exec(`INSERT INTO authorisations (id, provider_id, scheme_id, status, granted_on, valid_until, reason, source_id, updated_at)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
-				a.ID, a.ProviderID, a.SchemeID, a.Status, a.GrantedOn, a.ValidUntil, a.Reason, a.SourceID, stamp)
+			w.exec(`INSERT INTO authorisations (id, provider_id, scheme_id, source_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
+				a.ID, a.ProviderID, a.SchemeID, a.SourceID, stamp)
+			for i, e := range a.Events {
+				w.exec(insertAuthorisationEvent, a.ID, i+1, e.Kind, e.Date, e.ValidUntil, e.Reason, e.SourceID, stamp)
+			}
 		}
 		for i, m := range ds.Metrics {
-			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
-				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID)
+			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id, whole)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID, m.Whole)
 		}
 		// Formulas and relations point at other metrics, so they follow once every metric is in.
 		for _, m := range ds.Metrics {
@@ -90,6 +99,10 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			}
 			for j, related := range m.RelatedIDs {
 				w.exec(`INSERT INTO metric_relations (metric_id, related_id, position) VALUES (?1, ?2, ?3)`, m.ID, related, j)
+			}
+			for j, q := range m.PaidFor {
+				w.exec(`INSERT INTO metric_paid_for (metric_id, position, unit, paid_when, counted_by) VALUES (?1, ?2, ?3, ?4, ?5)`,
+					m.ID, j, q.Unit, q.PaidWhen, q.MetricID)
 			}
 		}
 		if w.err == nil {
@@ -101,9 +114,9 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 				a.ID, a.Name, a.CurrentName, a.Kind, a.OrganisationNumber, a.MunicipalityCode, i, a.SourceID)
 		}
 		for i, a := range ds.Associations {
-			w.exec(`INSERT INTO associations (id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, position, source_id)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
-				a.ID, a.Name, a.Status, a.StartsOn, a.County, moneyOre(a.AnnualBudget), a.EstimatedReachMin, a.EstimatedReachMax, a.Description, i, a.SourceID)
+			w.exec(`INSERT INTO associations (id, name, status, starts_on, county, annual_budget_ore, estimated_reach_min, estimated_reach_max, description, position, source_id, status_as_of)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+				a.ID, a.Name, a.Status, a.StartsOn, a.County, moneyOre(a.AnnualBudget), a.EstimatedReachMin, a.EstimatedReachMax, a.Description, i, a.SourceID, a.StatusAsOf)
 			for j, code := range a.MunicipalityCodes {
 				w.exec(`INSERT INTO association_municipalities (association_id, municipality_code, position) VALUES (?1, ?2, ?3)`, a.ID, code, j)
 			}
@@ -116,9 +129,13 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 					VALUES (?1, ?2, ?3, ?4, ?5, ?6)`, a.ID, j, g.Description, g.EstimateMin, g.EstimateMax, g.SourceID)
 			}
 			for j, m := range a.Milestones {
-				w.exec(`INSERT INTO milestones (association_id, position, date, period, body, description, status, source_id)
-					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID)
+				w.exec(`INSERT INTO milestones (association_id, position, date, period, body, description, status, source_id, as_of)
+					VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`, a.ID, j, m.Date, m.Period, m.Body, m.Description, m.Status, m.SourceID, m.AsOf)
 			}
+		}
+		for i, o := range ds.Offices {
+			w.exec(`INSERT INTO offices (id, name, municipality_code, status, status_as_of, purpose, note, position, source_id)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`, o.ID, o.Name, o.MunicipalityCode, o.Status, o.StatusAsOf, o.Purpose, o.Note, i, o.SourceID)
 		}
 		w.exec(`INSERT INTO tombstones (id, type, deleted_at)
 			SELECT id, 'Observation', ?1 FROM temp.replaced
@@ -128,6 +145,10 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 		return summary, w.err
 	})
 }
+
+// insertAuthorisationEvent adds a decision to an authorisation's history.
+const insertAuthorisationEvent = `INSERT INTO authorisation_events (authorisation_id, seq, kind, date, valid_until, reason, source_id, recorded_at)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
 
 // insertObservation adds one observation; execInsertObservation fills it in.
 const insertObservation = `INSERT INTO observations (metric_id, provider_id, municipality_code, period, period_start, period_end,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -51,6 +52,8 @@ func (c *Catalog) checkProvider(in ProviderInput, creating bool) error {
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		ps.add(0, "name", "must not be empty")
 	}
+	textField(&ps, 0, "name", in.Name, MaxNameLength, false)
+	textField(&ps, 0, "description", in.Description, MaxDescriptionLength, true)
 	if in.OrganisationNumber != nil && !orgNumberPattern.MatchString(*in.OrganisationNumber) {
 		ps.add(0, "organisationNumber", "%q: use the form NNNNNN-NNNN", truncate(*in.OrganisationNumber))
 	}
@@ -110,8 +113,9 @@ func (db *DB) UpdateProvider(ctx context.Context, ch Change, id string, in Provi
 	})
 }
 
-// GrantAuthorisation authorises a provider under a scheme from grantedOn, until validUntil if given.
-// A provider whose earlier authorisation under the scheme expired or was revoked is authorised anew.
+// GrantAuthorisation authorises a provider under a scheme from grantedOn, until validUntil if given. A
+// provider whose earlier authorisation under the scheme expired or was revoked is authorised anew, and the
+// earlier grant stays in the history.
 func (db *DB) GrantAuthorisation(ctx context.Context, ch Change, providerID, schemeID string, grantedOn Date, validUntil *Date, sourceID string) (string, error) {
 	c, err := db.Catalog(ctx)
 	if err != nil {
@@ -124,54 +128,66 @@ func (db *DB) GrantAuthorisation(ctx context.Context, ch Change, providerID, sch
 	if c.Scheme(schemeID) == nil {
 		ps.add(0, "scheme", "no authorisation scheme has the ID %q", truncate(schemeID))
 	}
-	if c.Source(sourceID) == nil {
-		ps.add(0, "source", "no source has the ID %q", truncate(sourceID))
-	}
-	checkDates(&ps, grantedOn, validUntil)
 	id := "Authorisation:" + slug(providerID) + "/" + slug(schemeID)
-	if a := c.Authorisation(id); a != nil && (a.Status == AuthorisationActive || a.Status == AuthorisationPending) {
-		ps.add(0, "provider", "already has a %s authorisation under this scheme; renew or revoke it instead", strings.ToLower(string(a.Status)))
+	a := c.Authorisation(id)
+	if a == nil {
+		a = &Authorisation{ID: id, ProviderID: providerID, SchemeID: schemeID, SourceID: sourceID}
 	}
-	if err := ps.err(); err != nil {
-		return "", err
-	}
-	return id, db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO authorisations (id, provider_id, scheme_id, status, granted_on, valid_until, reason, source_id, updated_at)
-			VALUES (?1, ?2, ?3, 'ACTIVE', ?4, ?5, ?6, ?7, ?8)
-			ON CONFLICT (id) DO UPDATE SET status = 'ACTIVE', granted_on = ?4, valid_until = ?5, reason = ?6, source_id = ?7, updated_at = ?8`,
-			id, providerID, schemeID, grantedOn, validUntil, ch.Reason, sourceID, stamp)
-		return map[string]any{"authorisation": id, "grantedOn": grantedOn, "validUntil": validUntil}, err
+	e := AuthorisationEvent{Kind: Granted, Date: grantedOn, ValidUntil: validUntil, SourceID: sourceID}
+	err = db.recordDecision(ctx, ch, c, a, e, &ps, func(ps *problems) {
+		checkDates(ps, "grantedOn", grantedOn, validUntil)
+		if st := a.StatusOn(grantedOn); st == AuthorisationActive || st == AuthorisationSuspended {
+			ps.add(0, "provider", "already has an authorisation under this scheme that is %s on %s; renew, suspend or revoke it instead", strings.ToLower(string(st)), grantedOn)
+		}
+	})
+	return id, err
+}
+
+// RenewAuthorisation extends an authorisation that is active, suspended or expired on renewedOn (today
+// when nil) to validUntil (nil: until further notice).
+func (db *DB) RenewAuthorisation(ctx context.Context, ch Change, id string, renewedOn, validUntil *Date, sourceID *string) error {
+	return db.changeAuthorisation(ctx, ch, id, Renewed, renewedOn, validUntil, sourceID, func(ps *problems, a *Authorisation, on Date) {
+		if st := a.StatusOn(on); st == AuthorisationRevoked || st == AuthorisationPending {
+			ps.add(0, "id", "the authorisation is %s on %s and cannot be renewed; grant it anew", strings.ToLower(string(st)), on)
+		}
+		checkDates(ps, "renewedOn", on, validUntil)
 	})
 }
 
-// RenewAuthorisation extends an active or expired authorisation to validUntil (nil: until further
-// notice) and makes it active.
-func (db *DB) RenewAuthorisation(ctx context.Context, ch Change, id string, validUntil *Date) error {
-	return db.changeAuthorisation(ctx, ch, id, func(ps *problems, a *Authorisation) {
-		if a.Status == AuthorisationRevoked || a.Status == AuthorisationPending {
-			ps.add(0, "id", "a %s authorisation cannot be renewed; grant it anew", strings.ToLower(string(a.Status)))
-		}
-		if a.GrantedOn != nil {
-			checkDates(ps, *a.GrantedOn, validUntil)
-		}
-	}, `UPDATE authorisations SET status = 'ACTIVE', valid_until = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1`, validUntil)
-}
-
-// RevokeAuthorisation withdraws an authorisation from revokedOn, its last valid day.
-func (db *DB) RevokeAuthorisation(ctx context.Context, ch Change, id string, revokedOn Date) error {
-	return db.changeAuthorisation(ctx, ch, id, func(ps *problems, a *Authorisation) {
-		if a.Status == AuthorisationRevoked {
+// RevokeAuthorisation withdraws an authorisation from the day after revokedOn, its last valid day.
+func (db *DB) RevokeAuthorisation(ctx context.Context, ch Change, id string, revokedOn Date, sourceID *string) error {
+	return db.changeAuthorisation(ctx, ch, id, Revoked, &revokedOn, nil, sourceID, func(ps *problems, a *Authorisation, on Date) {
+		switch st := a.StatusOn(on); st {
+		case AuthorisationRevoked:
 			ps.add(0, "id", "the authorisation is revoked already")
+		case AuthorisationPending:
+			ps.add(0, "revokedOn", "the authorisation is not granted on %s", on)
 		}
-		if _, err := ParseDate(string(revokedOn)); err != nil {
-			ps.add(0, "revokedOn", "%v", err)
-		} else if a.GrantedOn != nil && revokedOn < *a.GrantedOn {
-			ps.add(0, "revokedOn", "%s is before the authorisation was granted (%s)", revokedOn, *a.GrantedOn)
-		}
-	}, `UPDATE authorisations SET status = 'REVOKED', valid_until = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1`, &revokedOn)
+	})
 }
 
-func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, check func(*problems, *Authorisation), update string, until *Date) error {
+// SuspendAuthorisation suspends an active authorisation from from until until (nil: until reinstated).
+func (db *DB) SuspendAuthorisation(ctx context.Context, ch Change, id string, from Date, until *Date, sourceID *string) error {
+	return db.changeAuthorisation(ctx, ch, id, Suspended, &from, until, sourceID, func(ps *problems, a *Authorisation, on Date) {
+		if st := a.StatusOn(on); st != AuthorisationActive {
+			ps.add(0, "id", "only an active authorisation can be suspended; it is %s on %s", strings.ToLower(string(st)), on)
+		}
+		checkDates(ps, "suspendedFrom", on, until)
+	})
+}
+
+// ReinstateAuthorisation ends a suspension: the authorisation is in force again from on.
+func (db *DB) ReinstateAuthorisation(ctx context.Context, ch Change, id string, on Date, sourceID *string) error {
+	return db.changeAuthorisation(ctx, ch, id, Reinstated, &on, nil, sourceID, func(ps *problems, a *Authorisation, on Date) {
+		if st := a.StatusOn(on); st != AuthorisationSuspended {
+			ps.add(0, "id", "only a suspended authorisation can be reinstated; it is %s on %s", strings.ToLower(string(st)), on)
+		}
+	})
+}
+
+// changeAuthorisation records a decision about an existing authorisation, on day (today when nil), with
+// the authorisation's own source unless another is given.
+func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, kind AuthorisationEventKind, day, until *Date, sourceID *string, check func(*problems, *Authorisation, Date)) error {
 	c, err := db.Catalog(ctx)
 	if err != nil {
 		return err
@@ -180,23 +196,46 @@ func (db *DB) changeAuthorisation(ctx context.Context, ch Change, id string, che
 	if a == nil {
 		return fmt.Errorf("authorisation %q: %w", id, ErrNotFound)
 	}
+	e := AuthorisationEvent{Kind: kind, Date: cmp.Or(deref(day), Today()), ValidUntil: until, SourceID: cmp.Or(deref(sourceID), a.SourceID)}
 	var ps problems
-	if ch.Reason == nil || strings.TrimSpace(*ch.Reason) == "" {
-		ps.add(0, "reason", "required: say why")
-	}
-	check(&ps, a)
-	if err := ps.err(); err != nil {
-		return err
-	}
-	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
-		_, err := tx.ExecContext(ctx, update, id, until, ch.Reason, stamp)
-		return map[string]any{"authorisation": id, "before": a, "validUntil": until}, err
+	return db.recordDecision(ctx, ch, c, a, e, &ps, func(ps *problems) {
+		if _, err := ParseDate(string(e.Date)); err != nil {
+			ps.add(0, "date", "%v", err)
+			return
+		}
+		check(ps, a, e.Date)
 	})
 }
 
-func checkDates(ps *problems, from Date, until *Date) {
+// recordDecision checks a decision about an authorisation in full, and records it as the next event of its
+// history: the reason and source are required, and a decision may not come before the latest one.
+func (db *DB) recordDecision(ctx context.Context, ch Change, c *Catalog, a *Authorisation, e AuthorisationEvent, ps *problems, check func(*problems)) error {
+	requireReason(ps, ch)
+	if c.Source(e.SourceID) == nil {
+		ps.add(0, "source", "no source has the ID %q", truncate(e.SourceID))
+	}
+	if last := a.lastEventDate(); e.Date < last {
+		ps.add(0, "date", "%s is before the authorisation's latest decision (%s); record decisions in order", e.Date, last)
+	}
+	check(ps)
+	if err := ps.err(); err != nil {
+		return err
+	}
+	e.Reason = ch.Reason
+	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO authorisations (id, provider_id, scheme_id, source_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+			ON CONFLICT (id) DO UPDATE SET updated_at = ?5`, a.ID, a.ProviderID, a.SchemeID, a.SourceID, stamp); err != nil {
+			return nil, err
+		}
+		_, err := tx.ExecContext(ctx, insertAuthorisationEvent, a.ID, len(a.Events)+1, e.Kind, e.Date, e.ValidUntil, e.Reason, e.SourceID, stamp)
+		return map[string]any{"authorisation": a.ID, "event": e.Kind, "date": e.Date, "validUntil": e.ValidUntil}, err
+	})
+}
+
+// checkDates checks a decision's date, named field, and the end it gives, which may not come before it.
+func checkDates(ps *problems, field string, from Date, until *Date) {
 	if _, err := ParseDate(string(from)); err != nil {
-		ps.add(0, "grantedOn", "%v", err)
+		ps.add(0, field, "%v", err)
 	}
 	if until != nil {
 		if _, err := ParseDate(string(*until)); err != nil {
@@ -234,6 +273,7 @@ func (db *DB) PublishPriceList(ctx context.Context, ch Change, l *PriceList) (st
 		if strings.TrimSpace(it.Label) == "" {
 			ps.add(i+1, "label", "required")
 		}
+		textField(&ps, i+1, "label", &it.Label, MaxNameLength, false)
 		if it.Amount.Ore < 0 {
 			ps.add(i+1, "amount", "%d öre is negative", it.Amount.Ore)
 		}

@@ -1,5 +1,7 @@
 package store
 
+import "cmp"
+
 // Derived metrics are computed from their formula's two stored metrics for the same subject and period,
 // whenever a comparison, a time series or node() asks for them. They are never stored, so they cannot
 // disagree with the figures they come from.
@@ -49,6 +51,11 @@ func (c *Catalog) derive(m *Metric, numerator, denominator *Observation) *Observ
 	}
 	if numerator.Suppressed || denominator.Suppressed {
 		o.Suppressed = true
+		// Too few individuals says more than protecting another figure, whichever of the two it is.
+		o.SuppressionReason = cmp.Or(numerator.SuppressionReason, denominator.SuppressionReason)
+		if r := denominator.SuppressionReason; r != nil && *r == TooFewIndividuals {
+			o.SuppressionReason = r
+		}
 		return o
 	}
 	o.SampleSize = smaller(numerator.SampleSize, denominator.SampleSize)

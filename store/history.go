@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,13 +21,28 @@ type Revision struct {
 	Deleted       bool
 }
 
-// Revisions returns the former versions of each of the observations, oldest first, in one statement.
+// Revisions returns the former versions of each of the observations, oldest first, in one statement. A
+// former version is withheld by the threshold as any figure is, and also whenever the figure is withheld
+// now: its old value beside today's other figures could give today's value back.
 func (db *DB) Revisions(ctx context.Context, c *Catalog, observationIDs []string) (map[string][]*Revision, error) {
-	list, _ := json.Marshal(observationIDs)
-	rows, err := db.query(ctx, `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
-			status, note, source_id, valid_from, replaced_at, replaced_by, reason, deleted
-		FROM observation_revisions WHERE observation_id IN (SELECT value FROM json_each(?1))
-		ORDER BY observation_id, seq`, string(list))
+	type key struct{ ID, Metric, Subject, Period string }
+	var keys []key
+	for _, id := range observationIDs {
+		_, k, _ := strings.Cut(id, ":")
+		metric, provider, municipality, period, ok := parseObservationKey(k)
+		if !ok {
+			continue
+		}
+		keys = append(keys, key{id, metric, cmp.Or(deref(provider), municipality), period})
+	}
+	list, _ := json.Marshal(keys)
+	rows, err := db.query(ctx, `SELECT r.observation_id, r.value, r.value_women, r.value_men, r.sample_size, r.sample_size_women, r.sample_size_men,
+			r.status, r.note, r.source_id, r.valid_from, r.replaced_at, r.replaced_by, r.reason, r.deleted, o.suppression, o.gender_suppression
+		FROM json_each(?1) k
+		JOIN observation_revisions r ON r.observation_id = k.value ->> 'ID'
+		LEFT JOIN observations o ON o.metric_id = k.value ->> 'Metric'
+			AND coalesce(o.provider_id, o.municipality_code) = k.value ->> 'Subject' AND o.period = k.value ->> 'Period'
+		ORDER BY r.observation_id, r.seq`, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("query revisions: %w", err)
 	}
@@ -36,10 +53,16 @@ func (db *DB) Revisions(ctx context.Context, c *Catalog, observationIDs []string
 		o := &r.Observation
 		var from, at string
 		if err := rows.Scan(&r.ObservationID, &o.Value, &o.ValueWomen, &o.ValueMen, &o.SampleSize, &o.SampleSizeWomen, &o.SampleSizeMen,
-			&o.Status, &o.Note, &o.SourceID, &from, &at, &r.ReplacedBy, &r.Reason, &r.Deleted); err != nil {
+			&o.Status, &o.Note, &o.SourceID, &from, &at, &r.ReplacedBy, &r.Reason, &r.Deleted, &o.SuppressionReason, &o.GenderSuppressionReason); err != nil {
 			return nil, err
 		}
-		db.suppress(o)
+		_, k, _ := strings.Cut(r.ObservationID, ":")
+		o.MetricID, o.ProviderID, o.MunicipalityCode, o.Period, _ = parseObservationKey(k)
+		total, genders := primaryReasons(tableFigure{metric: c.Metric(o.MetricID), provider: deref(o.ProviderID), genders: o.ValueWomen != nil || o.ValueMen != nil,
+			n: [3]*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen}}, c.Info.SuppressBelow)
+		o.SuppressionReason = cmp.Or(o.SuppressionReason, reasonOf(total))
+		o.GenderSuppressionReason = cmp.Or(o.GenderSuppressionReason, reasonOf(genders))
+		c.suppress(o)
 		r.ValidFrom, r.ReplacedAt = parseTime(from), parseTime(at)
 		out[r.ObservationID] = append(out[r.ObservationID], r)
 	}

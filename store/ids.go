@@ -11,7 +11,7 @@ import (
 // NodeTypes lists every type a global ID may name.
 var NodeTypes = []string{
 	"Municipality", "ServiceArea", "Provider", "AuthorisationScheme", "PriceList", "Authorisation",
-	"Metric", "Observation", "Agency", "CoordinationAssociation", "Source",
+	"Metric", "Observation", "Agency", "CoordinationAssociation", "Source", "Office",
 }
 
 // Keys are slugs, codes and periods ("2018-VT"): letters, digits and a few separators, never spaces or quotes.
@@ -90,4 +90,13 @@ func truncate(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// deref is what p points at, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }

@@ -72,35 +72,38 @@ func (p *ObservationPage) TotalCount(ctx context.Context) (int, error) { return 
 // observationColumns are read in this order by scanObservation.
 const observationColumns = `o.seq, o.metric_id, o.provider_id, o.municipality_code, o.period, o.period_start, o.period_end,
 	o.value, o.value_women, o.value_men, o.sample_size, o.sample_size_women, o.sample_size_men,
-	o.status, o.note, o.source_id, o.updated_at`
+	o.status, o.note, o.source_id, o.updated_at, o.suppression, o.gender_suppression`
 
-// scanObservation reads one row and withholds whatever rests on too few individuals, so no figure
-// leaves the store unsuppressed, whichever path asked for it.
+// scanObservation reads one row and withholds what the writer decided to withhold, so no figure leaves
+// the store unprotected, whichever path asked for it.
 func (db *DB) scanObservation(rows *sql.Rows, c *Catalog) (*Observation, int64, error) {
 	o := &Observation{catalog: c}
 	var seq int64
 	var updatedAt string
 	err := rows.Scan(&seq, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.PeriodStart, &o.PeriodEnd,
 		&o.Value, &o.ValueWomen, &o.ValueMen, &o.SampleSize, &o.SampleSizeWomen, &o.SampleSizeMen,
-		&o.Status, &o.Note, &o.SourceID, &updatedAt)
+		&o.Status, &o.Note, &o.SourceID, &updatedAt, &o.SuppressionReason, &o.GenderSuppressionReason)
 	o.UpdatedAt = parseTime(updatedAt)
-	db.suppress(o)
+	c.suppress(o)
 	return o, seq, err
 }
 
-// suppress applies the publication rule: a figure based on fewer individuals than the threshold is
-// withheld along with its sample size. The values for women and men are withheld when either group is
-// too small (one could be worked out from the total and the other), and when the figure has a sample
-// size but no counts for the two groups, since then their size is unknown. A figure with no counts at
-// all, such as official statistics taken from Kolada, is shown as its publisher shows it.
-func (db *DB) suppress(o *Observation) {
-	small := func(n *int) bool { return n != nil && *n < db.suppressBelow }
-	if small(o.SampleSize) {
+// suppress withholds what o's suppression reasons say: the value and sample size when the figure is
+// withheld, the values for women and men when they are. The sizes of the two groups are never shown
+// (with the total and the two values they could be worked out anyway, but they are not needed). A figure
+// whose reasons were not decided (none should be) is still held to the threshold.
+func (c *Catalog) suppress(o *Observation) {
+	if o.SuppressionReason == nil && o.SampleSize != nil && *o.SampleSize < c.Info.SuppressBelow {
+		o.SuppressionReason = reasonOf(TooFewIndividuals)
+	}
+	if o.SuppressionReason != nil {
 		o.Suppressed = true
 		o.Value, o.SampleSize = nil, nil
+		if o.GenderSuppressionReason == nil && (o.ValueWomen != nil || o.ValueMen != nil) {
+			o.GenderSuppressionReason = o.SuppressionReason
+		}
 	}
-	groupsUnknown := o.SampleSize != nil && (o.SampleSizeWomen == nil || o.SampleSizeMen == nil)
-	if o.Suppressed || small(o.SampleSizeWomen) || small(o.SampleSizeMen) || groupsUnknown {
+	if o.GenderSuppressionReason != nil {
 		o.ValueWomen, o.ValueMen = nil, nil
 	}
 	o.SampleSizeWomen, o.SampleSizeMen = nil, nil

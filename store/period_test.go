@@ -18,6 +18,8 @@ func TestParsePeriod(t *testing.T) {
 		{"2017-Q3", "2017-07-01", "2017-09-30"},
 		{"2016-02", "2016-02-01", "2016-02-29"}, // a leap year
 		{"2017-12", "2017-12-01", "2017-12-31"},
+		// A span a source gives that is no calendar period: the FUT figures, autumn 2016 to September 2017.
+		{"2016-07-01--2017-09-30", "2016-07-01", "2017-09-30"},
 	}
 	for _, tt := range tests {
 		p, err := ParsePeriod(tt.in)
@@ -25,11 +27,21 @@ func TestParsePeriod(t *testing.T) {
 			t.Errorf("ParsePeriod(%q) = %+v, %v; want %s to %s", tt.in, p, err, tt.start, tt.end)
 		}
 	}
-	for _, bad := range []string{"", "17", "2017-13", "2017-Q5", "2017-vt", "2017-H1", "2017-1", " 2017", "0000", "2017-00"} {
+	for _, bad := range []string{"", "17", "2017-13", "2017-Q5", "2017-vt", "2017-H1", "2017-1", " 2017", "0000", "2017-00",
+		"2017-09-30--2016-07-01", "2017-02-30--2017-03-01", "2016-07-01/2017-09-30"} {
 		_, err := ParsePeriod(bad)
 		var input *InputError
 		if !errors.As(err, &input) || !strings.Contains(err.Error(), `"2017-VT"`) {
 			t.Errorf("ParsePeriod(%q) = %v, want an InputError naming the accepted forms", bad, err)
+		}
+	}
+}
+
+// A span that is a calendar period must be written as that period, so each figure has one ID.
+func TestParsePeriodRefusesACalendarPeriodAsASpan(t *testing.T) {
+	for span, calendar := range map[string]string{"2017-01-01--2017-06-30": "2017-VT", "2017-01-01--2017-12-31": "2017", "2017-07-01--2017-09-30": "2017-Q3", "2016-02-01--2016-02-29": "2016-02"} {
+		if _, err := ParsePeriod(span); err == nil || !strings.Contains(err.Error(), `"`+calendar+`"`) {
+			t.Errorf("ParsePeriod(%q) = %v, want an error naming %q", span, err, calendar)
 		}
 	}
 }
@@ -61,6 +73,7 @@ func TestObservationIDRoundTrip(t *testing.T) {
 	for _, o := range []Observation{
 		{MetricID: "Metric:sfi-pass-rate", ProviderID: &provider, MunicipalityCode: "0183", Period: "2018-HT"},
 		{MetricID: "Metric:sfi-pass-rate", MunicipalityCode: "0000", Period: "2018"},
+		{MetricID: "Metric:fut-police-reports", MunicipalityCode: "0183", Period: "2016-07-01--2017-09-30"},
 	} {
 		id := o.ID()
 		_, key, err := ParseID(id)

@@ -52,9 +52,8 @@ func (ps problems) err() error {
 }
 
 // checkBatch validates a batch of figures against the stored data before anything is written: every
-// reference must exist, periods and statuses be valid, shares lie within 0–100, sample sizes be whole
-// and not negative, derived metrics not be stored, and no figure appear twice. It lists every problem,
-// with its row and field.
+// reference must exist, periods and statuses be valid, each figure pass FigureProblems, derived metrics
+// not be stored, and no figure appear twice. It lists every problem, with its row and field.
 func (c *Catalog) checkBatch(obs []*Observation) error {
 	var ps problems
 	first := map[string]int{} // observation ID → the row it first appeared in
@@ -86,23 +85,8 @@ func (c *Catalog) checkBatch(obs []*Observation) error {
 		if c.Source(o.SourceID) == nil {
 			ps.add(row, "source", "no source has the ID %q", truncate(o.SourceID))
 		}
-		for _, f := range []struct {
-			name string
-			n    *int
-		}{{"sampleSize", o.SampleSize}, {"sampleSizeWomen", o.SampleSizeWomen}, {"sampleSizeMen", o.SampleSizeMen}} {
-			if f.n != nil && *f.n < 0 {
-				ps.add(row, f.name, "%d is negative", *f.n)
-			}
-		}
-		if m != nil && m.Unit == UnitPercent {
-			for _, f := range []struct {
-				name string
-				x    *float64
-			}{{"value", o.Value}, {"valueWomen", o.ValueWomen}, {"valueMen", o.ValueMen}} {
-				if f.x != nil && (*f.x < 0 || *f.x > 100) {
-					ps.add(row, f.name, "%v is not a percentage between 0 and 100", *f.x)
-				}
-			}
+		for _, p := range FigureProblems(o, m) {
+			ps.add(row, p.Field, "%s", p.Message)
 		}
 		id := o.ID()
 		if earlier, ok := first[id]; ok {

@@ -165,8 +165,9 @@ func (c *Catalog) providerMatches(p *Provider, f ProviderFilter) bool {
 	if f.ServiceArea == nil && f.AuthorisationStatus == nil {
 		return true
 	}
+	today := Today()
 	return slices.ContainsFunc(c.authsByProvider[p.ID], func(a *Authorisation) bool {
-		if f.AuthorisationStatus != nil && a.Status != *f.AuthorisationStatus {
+		if f.AuthorisationStatus != nil && a.StatusOn(today) != *f.AuthorisationStatus {
 			return false
 		}
 		s := c.Scheme(a.SchemeID)

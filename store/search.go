@@ -22,7 +22,8 @@ func rebuildSearch(ctx context.Context, tx *sql.Tx) error {
 					JOIN municipalities m ON m.code = am.municipality_code WHERE am.association_id = a.id), '')
 				FROM associations a
 			UNION ALL SELECT id, 'Source', title, publisher || ' ' || coalesce(author, '') || ' ' || coalesce(description, '') FROM sources
-			UNION ALL SELECT 'Municipality:' || code, 'Municipality', name, code || ' ' || coalesce(county, '') FROM municipalities`)
+			UNION ALL SELECT 'Municipality:' || code, 'Municipality', name, code || ' ' || coalesce(county, '') FROM municipalities
+			UNION ALL SELECT id, 'Office', name, purpose || ' ' || coalesce(note, '') FROM offices`)
 	return err
 }
 
@@ -37,7 +38,7 @@ type SearchHit struct {
 // MaxSearchResults is how many hits one search may ask for.
 const MaxSearchResults = 50
 
-// Search finds providers, metrics, service areas, agencies, associations, sources and municipalities
+// Search finds providers, metrics, service areas, agencies, associations, sources, municipalities and offices
 // whose name or description contains every word of text, ignoring case and accents ("sodertalje" finds
 // "Södertälje"); a word may be the start of a longer one. Hits in names rank above hits in
 // descriptions (BM25, names weighted ten to one).

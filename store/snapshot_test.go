@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func totalCount(t *testing.T, ctx context.Context, db *DB) int {
@@ -159,5 +161,68 @@ func TestManySnapshotsAndCatalogLoadsDoNotDeadlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestASnapshotSeesAWriteWithItsSuppression: a write and the suppression it decides commit together,
+// and a snapshot reads both or neither. A reader reads the provider that will become a complement,
+// then a correction leaves another provider with too few individuals (withholding it, and the first as
+// its complement, in the same write); the rest of the snapshot's reads still see the state before it,
+// so the reader never holds the complement's published value beside the new municipality figure (which
+// would give the small group back). A new snapshot sees the correction with both figures withheld.
+func TestASnapshotSeesAWriteWithItsSuppression(t *testing.T) {
+	db := openTestDB(t, municipalityDataset())
+	ids := []string{"Observation:sfi-pass-rate/p1/2018", "Observation:sfi-pass-rate/p2/2018", "Observation:sfi-pass-rate/0183/2018"}
+	read := func(ctx context.Context, id string) string {
+		t.Helper()
+		c, err := db.Catalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := db.ObservationsByID(ctx, c, []string{id})
+		if err != nil || found[id] == nil {
+			t.Fatalf("%s: %v, %v", id, found, err)
+		}
+		o := found[id]
+		if o.SuppressionReason != nil {
+			return string(*o.SuppressionReason)
+		}
+		return fmt.Sprintf("%v (n = %d)", *o.Value, *o.SampleSize)
+	}
+	readAll := func(ctx context.Context) []string {
+		var out []string
+		for _, id := range ids {
+			out = append(out, read(ctx, id))
+		}
+		return out
+	}
+	before, endBefore := db.BeginRead(t.Context())
+	wantBefore := readAll(before)
+	endBefore()
+
+	ctx, end := db.BeginRead(t.Context())
+	defer end()
+	got := []string{read(ctx, ids[0])} // the snapshot begins here
+	figure := func(provider *string, n int) *Observation {
+		v := 71.0
+		return &Observation{MetricID: "Metric:sfi-pass-rate", ProviderID: provider, MunicipalityCode: "0183", Period: "2018",
+			Value: &v, SampleSize: &n, Status: StatusFinal, SourceID: "Source:test"}
+	}
+	if _, err := db.ImportObservations(t.Context(), Change{Actor: "test", Operation: "importObservations"},
+		[]*Observation{figure(ptr("Provider:p2"), 5), figure(nil, 155)}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[1:] {
+		got = append(got, read(ctx, id))
+	}
+	if diff := cmp.Diff(wantBefore, got); diff != "" {
+		t.Errorf("the snapshot's reads after the write (-before +read):\n%s", diff)
+	}
+
+	after, endAfter := db.BeginRead(t.Context())
+	defer endAfter()
+	wantAfter := []string{string(ProtectsOtherFigure), string(TooFewIndividuals), "71 (n = 155)"}
+	if diff := cmp.Diff(wantAfter, readAll(after)); diff != "" {
+		t.Errorf("a new snapshot (-want +got):\n%s", diff)
 	}
 }

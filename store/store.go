@@ -46,18 +46,25 @@ const maxConnections = 8
 
 // Options tune a DB. The zero value is the public default.
 type Options struct {
-	// SuppressBelow withholds every figure based on fewer individuals than this; 0 means DefaultSuppressBelow.
+	// SuppressBelow withholds every figure based on fewer individuals than this, and enough others that
+	// none can be worked out. The threshold is kept with the data, so servers that only read follow the
+	// writer's; 0 keeps the one the data has (DefaultSuppressBelow for a new database).
 	SuppressBelow int
 	// ReadOnly opens an existing database only to read it, beside a writer in another process or in
 	// a copy that Litestream keeps (see isFollowed): no migrations run and every write is refused by
 	// SQLite itself.
 	ReadOnly bool
+	// PrimarySuppressionOnly withholds only the figures based on too few individuals, and no others to
+	// protect them. It is unsafe, and there only to show what the disclosure audit finds without
+	// complementary suppression.
+	PrimarySuppressionOnly bool
 }
 
 // DB is the SQLite database behind the graph.
 type DB struct {
 	sql           *sql.DB
-	suppressBelow int
+	suppressBelow int // the writer's threshold; 0 keeps the data's
+	primaryOnly   bool
 	path          string
 	file          os.FileInfo // the file opened, to tell when the path names another (see Health)
 	readOnly      bool
@@ -110,22 +117,23 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxConnections)
 	sqlDB.SetMaxIdleConns(maxConnections / 2)
 	sqlDB.SetConnMaxIdleTime(30 * time.Second)
-	db := &DB{sql: sqlDB, suppressBelow: opts.SuppressBelow, path: path, readOnly: opts.ReadOnly, followed: followed, opened: time.Now()}
+	db := &DB{sql: sqlDB, suppressBelow: max(opts.SuppressBelow, 0), primaryOnly: opts.PrimarySuppressionOnly,
+		path: path, readOnly: opts.ReadOnly, followed: followed, opened: time.Now()}
 	db.readVersionAgain()
-	if db.suppressBelow <= 0 {
-		db.suppressBelow = DefaultSuppressBelow
-	}
 	if opts.ReadOnly {
-		err = db.checkVersion(ctx)
-	} else {
-		err = db.migrate(ctx)
-	}
-	if err != nil {
-		db.Close()
-		if opts.ReadOnly {
+		if err := db.checkVersion(ctx); err != nil {
+			db.Close()
 			return nil, fmt.Errorf("open %s read-only: %w", path, err)
 		}
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	} else {
+		if err := db.migrate(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
+		if err := db.keepThreshold(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	if db.file, err = os.Stat(path); err != nil { // it exists now: a connection has opened it
 		db.Close()
@@ -152,9 +160,6 @@ func (db *DB) Close() error {
 // each read.
 func (db *DB) Followed() bool { return db.followed != nil }
 
-// SuppressBelow is the smallest sample size whose figures are published.
-func (db *DB) SuppressBelow() int { return db.suppressBelow }
-
 // Statements reports how many SQL statements this DB has run since it was opened.
 func (db *DB) Statements() int64 { return db.statements.Load() }
 
@@ -177,8 +182,15 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(script)); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
-			return err
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+				return err
+			}
+			if i < len(names)-1 {
+				return nil
+			}
+			// Figures a migration queued are decided on in the same transaction as the last one, so no
+			// reader of this program's schema sees them undecided.
+			return db.decideInMigration(ctx, tx)
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", names[i], err)
@@ -207,6 +219,45 @@ func (db *DB) checkVersion(ctx context.Context) error {
 		return fmt.Errorf("the database's schema is version %d and this program's %d: let the writer migrate it first", version, len(names))
 	}
 	return nil
+}
+
+// decideInMigration decides suppression for the figures a migration queued, moving the data version if
+// that changed what is shown, so no cached answer of the old version is served again.
+func (db *DB) decideInMigration(ctx context.Context, tx *sql.Tx) error {
+	stamp, err := nextStamp(ctx, tx)
+	if err != nil {
+		return err
+	}
+	changed, err := db.decideQueued(ctx, tx, stamp)
+	if err != nil || changed == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp)
+	return err
+}
+
+// keepThreshold stores the writer's threshold with the data, deciding every figure's suppression again
+// when it differs from the one stored.
+func (db *DB) keepThreshold(ctx context.Context) error {
+	if db.suppressBelow == 0 {
+		return nil
+	}
+	var stored int
+	err := db.sql.QueryRowContext(ctx, `SELECT suppress_below FROM dataset`).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && stored == db.suppressBelow {
+		return nil // a new database takes the threshold when its data is loaded
+	} else if err != nil {
+		return err
+	}
+	ch := Change{Actor: "server", Operation: "setSuppressionThreshold"}
+	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+		if _, err := tx.ExecContext(ctx, `UPDATE dataset SET suppress_below = ?1`, db.suppressBelow); err != nil {
+			return nil, err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO disclosure_queue
+			SELECT DISTINCT municipality_code, substr(period_start, 1, 4), metric_id FROM observations`)
+		return map[string]int{"from": stored, "to": db.suppressBelow}, err
+	})
 }
 
 // Snapshot writes a consistent copy of the whole database to path while it stays in use: SQLite's
@@ -247,11 +298,21 @@ var errUnchanged = errors.New("unchanged")
 // errDryRun, returned by a write's function, rolls back everything it did: a trial run.
 var errDryRun = errors.New("dry run")
 
-// write runs fn in a write transaction and, if fn changed anything, moves the data version and
-// updatedAt, rebuilds the search index and records the change in the audit log with fn's summary.
+// errOnlyBookkeeping, returned by a write's function, means it changed no data but kept a note of its
+// own (when a synchronisation ran): the transaction commits, and the data version stays as it was.
+var errOnlyBookkeeping = errors.New("only bookkeeping")
+
+// write runs fn in a write transaction and, if fn changed anything, decides again which figures of the
+// groups it touched to withhold, moves the data version and updatedAt, rebuilds the search index and
+// records the change in the audit log with fn's summary.
 // stamp is the time of the write in RFC 3339, taken once the transaction holds the write lock, so
 // stamps follow the order writes commit in and a client syncing by updatedSince cannot miss one.
 func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
+	var ps problems
+	textField(&ps, 0, "reason", ch.Reason, MaxReasonLength, true)
+	if err := ps.err(); err != nil {
+		return err
+	}
 	db.writing.Add(1)
 	defer db.writing.Add(-1)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -260,8 +321,16 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 			return err
 		}
 		summary, err := fn(tx, stamp)
-		if err != nil {
+		bookkeeping := errors.Is(err, errOnlyBookkeeping)
+		if err != nil && !bookkeeping {
 			return err
+		}
+		// Whatever fn wrote, no figure leaves this transaction undecided.
+		if _, err := db.decideQueued(ctx, tx, stamp); err != nil {
+			return err
+		}
+		if bookkeeping {
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp); err != nil {
 			return err

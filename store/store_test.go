@@ -16,8 +16,8 @@ func smallDataset() *Dataset {
 	ds := &Dataset{
 		Info:           &DatasetInfo{Title: "Test", Description: "Test data", Publisher: "Tests", License: "CC0-1.0", LicenseURL: "https://example.org"},
 		Sources:        []*Source{{ID: src, Title: "Test source", Publisher: "Tests", Illustrative: true}},
-		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg"}, {Code: "0000", Name: "Riket"}},
-		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "SFI"}},
+		Municipalities: []*Municipality{{Code: "0183", Name: "Sundbyberg", SourceID: src}, {Code: "0000", Name: "Riket", SourceID: src}},
+		ServiceAreas:   []*ServiceArea{{ID: "ServiceArea:sfi", Code: "sfi", Name: "SFI", Description: "SFI", SourceID: src}},
 		Schemes:        []*Scheme{{ID: "AuthorisationScheme:0183-sfi", Name: "SFI", ServiceAreaID: "ServiceArea:sfi", MunicipalityCode: "0183", Status: SchemeInForce, SourceID: src}},
 		Metrics: []*Metric{{ID: "Metric:sfi-pass-rate", Name: "Pass rate", Description: "d", Definition: "d", Unit: UnitPercent,
 			Direction: HigherIsBetter, ServiceAreaID: "ServiceArea:sfi", Headline: true, SourceID: src}},
@@ -27,7 +27,7 @@ func smallDataset() *Dataset {
 		p := &Provider{ID: fmt.Sprintf("Provider:p%d", i), Name: name, OperatingForm: Private, MunicipalityCode: "0183", SourceID: src}
 		ds.Providers = append(ds.Providers, p)
 		ds.Authorisations = append(ds.Authorisations, &Authorisation{ID: fmt.Sprintf("Authorisation:p%d/0183-sfi", i),
-			ProviderID: p.ID, SchemeID: "AuthorisationScheme:0183-sfi", Status: AuthorisationActive, GrantedOn: &granted, SourceID: src})
+			ProviderID: p.ID, SchemeID: "AuthorisationScheme:0183-sfi", SourceID: src, Events: []AuthorisationEvent{{Kind: Granted, Date: granted, SourceID: src}}})
 		for _, period := range []string{"2017", "2018", "2019"} {
 			v, size := float64(60+i), 20+i
 			ds.Observations = append(ds.Observations, &Observation{MetricID: "Metric:sfi-pass-rate", ProviderID: &p.ID,

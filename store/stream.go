@@ -30,13 +30,18 @@ func (db *DB) EachObservation(ctx context.Context, c *Catalog, fn func(*Observat
 
 // AddObservations writes a stream of new observations in one transaction, without holding them all in
 // memory: the way to load a national data set. Each figure's metric, provider, municipality and source
-// must exist (the database's foreign keys refuse it otherwise, and then nothing is written). The
+// must exist (the database's foreign keys refuse it otherwise), and each must pass FigureProblems; if one
+// does not, nothing is written. The
 // observations' secondary indexes are dropped for the load and built again at the end, inside the same
 // transaction: building an index once from sorted rows is much faster than growing it row by row.
 // progress, if set, is called after every 100,000 rows.
 func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.Seq2[*Observation, error], progress func(rows int)) (int, error) {
+	c, err := db.Catalog(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	err := db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+	err = db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		rebuild, err := dropIndexes(ctx, tx, "observations", "observations_key")
 		if err != nil {
 			return nil, err
@@ -54,6 +59,12 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 		for o, err := range observations {
 			if err != nil {
 				return nil, err
+			}
+			if ps := FigureProblems(o, c.Metric(o.MetricID)); len(ps) > 0 {
+				for i := range ps {
+					ps[i].Row = n + 1
+				}
+				return nil, &ProblemsError{Problems: ps}
 			}
 			if err := execInsertObservation(ctx, stmt, o, stamp); err != nil {
 				return nil, err

@@ -128,42 +128,54 @@ func TestRankColumn(t *testing.T) {
 	}
 }
 
-func TestSuppress(t *testing.T) {
-	db := &DB{suppressBelow: 10}
+// TestPrimarySuppression: the rules for a figure on its own, as primaryReasons decides them when the figure
+// is written and the catalog applies them when it is read.
+func TestPrimarySuppression(t *testing.T) {
+	c := &Catalog{Info: DatasetInfo{SuppressBelow: 10}}
+	share := &Metric{ID: "Metric:pass", Unit: UnitPercent}
+	money := &Metric{ID: "Metric:paid", Unit: UnitSEK}
+	too, unknown := reasonOf(TooFewIndividuals), reasonOf(SizeUnknown)
 	tests := []struct {
-		name string
-		in   Observation
-		want Observation
+		name     string
+		metric   *Metric
+		provider string
+		in       Observation
+		want     Observation
 	}{
 		{
-			name: "enough individuals: published, gender counts not shown",
+			name: "enough individuals: published, gender counts not shown", metric: share, provider: "Provider:a",
 			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(68), SampleSize: n(40), SampleSizeWomen: n(25), SampleSizeMen: n(15)},
 			want: Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(68), SampleSize: n(40)},
 		},
 		{
-			name: "too few individuals: value, split and sample size withheld",
+			name: "too few individuals: value, split and sample size withheld", metric: share, provider: "Provider:a",
 			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(68), SampleSize: n(9), SampleSizeWomen: n(5), SampleSizeMen: n(4)},
-			want: Observation{Suppressed: true},
+			want: Observation{Suppressed: true, SuppressionReason: too, GenderSuppressionReason: too},
 		},
 		{
 			// 30 individuals, but only 6 men: the men's value is withheld, and so is the women's, since
 			// it and the total would give the men's away.
-			name: "too few in one gender: both gender values withheld",
+			name: "too few in one gender: both gender values withheld", metric: share, provider: "Provider:a",
 			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60), SampleSize: n(30), SampleSizeWomen: n(24), SampleSizeMen: n(6)},
-			want: Observation{Value: f(70), SampleSize: n(30)},
+			want: Observation{Value: f(70), SampleSize: n(30), GenderSuppressionReason: too},
 		},
 		{
-			name: "gender counts unknown: gender values withheld",
+			name: "gender counts unknown: gender values withheld", metric: share, provider: "Provider:a",
 			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60), SampleSize: n(30)},
-			want: Observation{Value: f(70), SampleSize: n(30)},
+			want: Observation{Value: f(70), SampleSize: n(30), GenderSuppressionReason: unknown},
 		},
 		{
-			name: "no counts at all (official statistics, suppressed at source): shown as published",
+			name: "a provider's share of an unknown number of people: withheld", metric: share, provider: "Provider:a",
+			in:   Observation{Value: f(70)},
+			want: Observation{Suppressed: true, SuppressionReason: unknown},
+		},
+		{
+			name: "a municipality's figure with no counts at all (official statistics, suppressed at source): shown as published", metric: share,
 			in:   Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60)},
 			want: Observation{Value: f(70), ValueWomen: f(72), ValueMen: f(60)},
 		},
 		{
-			name: "no sample size (a sum of kronor): published",
+			name: "no sample size (a sum of kronor): published", metric: money, provider: "Provider:a",
 			in:   Observation{Value: f(110000)},
 			want: Observation{Value: f(110000)},
 		},
@@ -171,7 +183,10 @@ func TestSuppress(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tt.in
-			db.suppress(&got)
+			total, genders := primaryReasons(tableFigure{metric: tt.metric, provider: tt.provider, genders: got.ValueWomen != nil,
+				n: [3]*int{got.SampleSize, got.SampleSizeWomen, got.SampleSizeMen}}, c.Info.SuppressBelow)
+			got.SuppressionReason, got.GenderSuppressionReason = reasonOf(total), reasonOf(genders)
+			c.suppress(&got)
 			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Observation{})); diff != "" {
 				t.Errorf("suppress (-want +got):\n%s", diff)
 			}

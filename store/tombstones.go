@@ -88,8 +88,13 @@ func (db *DB) Deletions(ctx context.Context, since *time.Time, first *int, after
 // each in its history and leaving a tombstone for mirrors. An ID that names no stored observation is a
 // problem, and then nothing is deleted.
 func (db *DB) DeleteObservations(ctx context.Context, ch Change, ids []string) error {
+	var required problems
 	if len(ids) == 0 {
-		return &ProblemsError{Problems: []Problem{{Message: "no IDs to delete"}}}
+		required.add(0, "ids", "no IDs to delete")
+	}
+	requireReason(&required, ch)
+	if err := required.err(); err != nil {
+		return err
 	}
 	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		h, err := prepareHistory(ctx, tx)
@@ -116,14 +121,7 @@ func (db *DB) DeleteObservations(ctx context.Context, ch Change, ids []string) e
 			} else if err != nil {
 				return nil, err
 			}
-			if err := h.keep(ctx, old, stamp, ch, true); err != nil {
-				return nil, err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM observations
-				WHERE metric_id = ?1 AND coalesce(provider_id, municipality_code) = ?2 AND period = ?3`, metric, subject, period); err != nil {
-				return nil, err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (id, type, deleted_at) VALUES (?1, 'Observation', ?2)`, id, stamp); err != nil {
+			if err := deleteStored(ctx, tx, h, old, metric, subject, period, ch, stamp); err != nil {
 				return nil, err
 			}
 		}
@@ -132,6 +130,19 @@ func (db *DB) DeleteObservations(ctx context.Context, ch Change, ids []string) e
 		}
 		return map[string]any{"deleted": len(ids), "deletedIds": ids}, nil
 	})
+}
+
+// deleteStored deletes a stored figure, keeping it in its history and leaving a tombstone for mirrors.
+func deleteStored(ctx context.Context, tx *sql.Tx, h *history, old stored, metric, subject, period string, ch Change, stamp string) error {
+	if err := h.keep(ctx, old, stamp, ch, true); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM observations
+		WHERE metric_id = ?1 AND coalesce(provider_id, municipality_code) = ?2 AND period = ?3`, metric, subject, period); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO tombstones (id, type, deleted_at) VALUES (?1, 'Observation', ?2)`, old.id, stamp)
+	return err
 }
 
 // observationIDExpr is an observation's global ID in SQL, as ObservationID builds it in Go.

@@ -18,6 +18,8 @@ type DatasetInfo struct {
 	// Version and UpdatedAt move with every write; they are not part of the seed files.
 	Version   int64     `json:"-"`
 	UpdatedAt time.Time `json:"-"`
+	// SuppressBelow is the threshold the writer decided every figure's suppression with.
+	SuppressBelow int `json:"-"`
 }
 
 // DatePrecision says how precisely a date is known.
@@ -43,12 +45,26 @@ type Source struct {
 	Description          *string        `json:"description,omitempty"`
 }
 
-// Municipality is a Swedish municipality; code "0000" is the whole country.
+// Municipality is a place figures are about, by the four-digit code Kolada files it under: a Swedish
+// municipality (its SCB code, "0183"), a region ("0001", 00 and its county's code) or, "0000", the whole
+// country.
 type Municipality struct {
-	Code   string  `json:"code"`
-	Name   string  `json:"name"`
-	County *string `json:"county,omitempty"`
+	Code       string           `json:"code"`
+	Name       string           `json:"name"`
+	Kind       MunicipalityKind `json:"kind,omitempty"`
+	CountyCode *string          `json:"countyCode,omitempty"` // the county's SCB code (länskod), "01"
+	County     *string          `json:"county,omitempty"`     // the county's name, "Stockholms län"
+	SourceID   string           `json:"source"`
 }
+
+// MunicipalityKind says what a municipality code stands for.
+type MunicipalityKind string
+
+const (
+	KindMunicipality MunicipalityKind = "MUNICIPALITY"
+	KindRegion       MunicipalityKind = "REGION"
+	KindCountry      MunicipalityKind = "COUNTRY"
+)
 
 // CountryCode is the code Kolada and Statistics Sweden use for the whole country.
 const CountryCode = "0000"
@@ -56,12 +72,40 @@ const CountryCode = "0000"
 // ID is the municipality's global ID.
 func (m *Municipality) ID() string { return "Municipality:" + m.Code }
 
+// kind is the municipality's kind, where a data set leaves it out: the country for 0000, otherwise a
+// municipality.
+func (m *Municipality) kind() MunicipalityKind {
+	switch {
+	case m.Kind != "":
+		return m.Kind
+	case m.Code == CountryCode:
+		return KindCountry
+	}
+	return KindMunicipality
+}
+
+// KoladaID is the id Kolada gives the place: its code here.
+func (m *Municipality) KoladaID() string { return m.Code }
+
+// SCBCode is Statistics Sweden's code for the place: the kommunkod of a municipality, the länskod of a
+// region, and "00" for the whole country, as in SCB's tables.
+func (m *Municipality) SCBCode() string {
+	switch {
+	case m.Kind == KindRegion && m.CountyCode != nil:
+		return *m.CountyCode
+	case m.Kind == KindCountry:
+		return "00"
+	}
+	return m.Code
+}
+
 // ServiceArea is a kind of public service.
 type ServiceArea struct {
 	ID          string `json:"id"`
 	Code        string `json:"code"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	SourceID    string `json:"source"`
 }
 
 // OperatingForm says who runs a provider.
@@ -108,6 +152,7 @@ type Scheme struct {
 	ServiceAreaID    string       `json:"serviceArea"`
 	MunicipalityCode string       `json:"municipality"`
 	Status           SchemeStatus `json:"status"`
+	StatusAsOf       *Date        `json:"statusAsOf,omitempty"` // the day the source stated the status
 	DecidedBy        *string      `json:"decidedBy,omitempty"`
 	DecidedOn        *Date        `json:"decidedOn,omitempty"`
 	InForceFrom      *Date        `json:"inForceFrom,omitempty"`
@@ -172,27 +217,50 @@ type PriceItem struct {
 	PaidWhen         PaymentTrigger `json:"paidWhen"`
 }
 
-// AuthorisationStatus is the status of a provider's authorisation.
+// AuthorisationStatus is the status of a provider's authorisation on a day.
 type AuthorisationStatus string
 
 const (
-	AuthorisationActive  AuthorisationStatus = "ACTIVE"
-	AuthorisationExpired AuthorisationStatus = "EXPIRED"
-	AuthorisationRevoked AuthorisationStatus = "REVOKED"
-	AuthorisationPending AuthorisationStatus = "PENDING"
+	AuthorisationActive    AuthorisationStatus = "ACTIVE"
+	AuthorisationSuspended AuthorisationStatus = "SUSPENDED"
+	AuthorisationExpired   AuthorisationStatus = "EXPIRED"
+	AuthorisationRevoked   AuthorisationStatus = "REVOKED"
+	AuthorisationPending   AuthorisationStatus = "PENDING"
 )
 
-// Authorisation is a provider's right to offer a service under a scheme.
+// Authorisation is a provider's right to offer a service under a scheme. What it was on any day follows
+// from its events, the decisions taken about it, oldest first; nothing about it is overwritten.
 type Authorisation struct {
-	ID         string              `json:"id"`
-	ProviderID string              `json:"provider"`
-	SchemeID   string              `json:"scheme"`
-	Status     AuthorisationStatus `json:"status"`
-	GrantedOn  *Date               `json:"grantedOn,omitempty"`
-	ValidUntil *Date               `json:"validUntil,omitempty"`
-	Reason     *string             `json:"reason,omitempty"`
-	SourceID   string              `json:"source"`
-	UpdatedAt  time.Time           `json:"-"`
+	ID         string               `json:"id"`
+	ProviderID string               `json:"provider"`
+	SchemeID   string               `json:"scheme"`
+	SourceID   string               `json:"source"`
+	Events     []AuthorisationEvent `json:"events"`
+	UpdatedAt  time.Time            `json:"-"`
+}
+
+// AuthorisationEventKind is what a decision about an authorisation did.
+type AuthorisationEventKind string
+
+const (
+	Granted    AuthorisationEventKind = "GRANTED"
+	Renewed    AuthorisationEventKind = "RENEWED"
+	Suspended  AuthorisationEventKind = "SUSPENDED"
+	Reinstated AuthorisationEventKind = "REINSTATED"
+	Revoked    AuthorisationEventKind = "REVOKED"
+)
+
+// AuthorisationEvent is one decision about an authorisation. Date is the day it takes effect: the first
+// valid day of a grant, the day a renewal was decided, the first day of a suspension and the first day
+// again after one, the last valid day of a revocation. ValidUntil is the last valid day a grant or
+// renewal gives (nil: until further notice), or a suspension's last day (nil: until reinstated).
+type AuthorisationEvent struct {
+	Kind       AuthorisationEventKind `json:"kind"`
+	Date       Date                   `json:"date"`
+	ValidUntil *Date                  `json:"validUntil,omitempty"`
+	Reason     *string                `json:"reason,omitempty"`
+	SourceID   string                 `json:"source"`
+	RecordedAt time.Time              `json:"-"`
 }
 
 // MetricUnit is what a metric is measured in.
@@ -230,8 +298,23 @@ type Metric struct {
 	SourceID      string          `json:"source"`
 	// RelatedIDs are the metrics to read alongside this one, such as a pass rate's dropout rate.
 	RelatedIDs []string `json:"related,omitempty"`
+	// Whole names the whole this metric counts a part of: metrics naming the same whole count disjoint
+	// parts of it (passed and dropped out, of all who finished or dropped out), so for one subject and
+	// period their values add up to at most 100 %.
+	Whole *string `json:"whole,omitempty"`
 	// Formula makes the metric derived: computed from two others when asked for, never stored.
 	Formula *Formula `json:"formula,omitempty"`
+	// PaidFor makes the metric money paid under the scheme's price lists: what each kind of price is paid
+	// for, and which metric counts it. The payment reveals those counts, so it is withheld with them.
+	PaidFor []PaidQuantity `json:"paidFor,omitempty"`
+}
+
+// PaidQuantity says which metric counts what the prices of one unit and trigger are paid for, such as
+// passed courses for a price per course paid on a pass.
+type PaidQuantity struct {
+	Unit     PriceUnit      `json:"unit"`
+	PaidWhen PaymentTrigger `json:"paidWhen"`
+	MetricID string         `json:"metric"`
 }
 
 // Formula defines a derived metric as Numerator / Denominator × Factor, for the same subject and period.
@@ -242,7 +325,7 @@ type Formula struct {
 }
 
 // Derived reports whether the metric is computed from others.
-func (m *Metric) Derived() bool { return m.Formula != nil }
+func (m *Metric) Derived() bool { return m != nil && m.Formula != nil }
 
 // ObservationStatus says whether a figure is final.
 type ObservationStatus string
@@ -272,7 +355,11 @@ type Observation struct {
 	Note             *string           `json:"note,omitempty"`
 	SourceID         string            `json:"source"`
 	Suppressed       bool              `json:"-"`
-	UpdatedAt        time.Time         `json:"-"`
+	// SuppressionReason says why the figure is withheld, and GenderSuppressionReason why its values for
+	// women and men are while the figure is shown; nil when shown.
+	SuppressionReason       *SuppressionReason `json:"-"`
+	GenderSuppressionReason *SuppressionReason `json:"-"`
+	UpdatedAt               time.Time          `json:"-"`
 	// Derived marks a figure computed from others for a derived metric; it is not stored and has no ID
 	// that node() can find.
 	Derived bool `json:"-"`
@@ -341,6 +428,7 @@ type Association struct {
 	ID                string              `json:"id"`
 	Name              string              `json:"name"`
 	Status            AssociationStatus   `json:"status"`
+	StatusAsOf        *Date               `json:"statusAsOf,omitempty"` // the day the source stated the status
 	StartsOn          *Date               `json:"startsOn,omitempty"`
 	County            string              `json:"county"`
 	AnnualBudget      *Money              `json:"annualBudget,omitempty"`
@@ -388,7 +476,30 @@ type Milestone struct {
 	Body        string          `json:"body"`
 	Description string          `json:"description"`
 	Status      MilestoneStatus `json:"status"`
+	AsOf        *Date           `json:"asOf,omitempty"` // the day the source stated the status
 	SourceID    string          `json:"source"`
+}
+
+// OfficeStatus is where an office stands.
+type OfficeStatus string
+
+const (
+	OfficePlanned     OfficeStatus = "PLANNED"
+	OfficeEstablished OfficeStatus = "ESTABLISHED"
+	OfficeClosed      OfficeStatus = "CLOSED"
+)
+
+// Office is a unit of a municipality that follows up its services, such as the quality office
+// (kvalitetskansli) that follows up every provider whatever its operating form.
+type Office struct {
+	ID               string       `json:"id"`
+	Name             string       `json:"name"`
+	MunicipalityCode string       `json:"municipality"`
+	Status           OfficeStatus `json:"status"`
+	StatusAsOf       *Date        `json:"statusAsOf,omitempty"` // the day the source stated the status
+	Purpose          string       `json:"purpose"`
+	Note             *string      `json:"note,omitempty"`
+	SourceID         string       `json:"source"`
 }
 
 // Dataset is the whole data set, as the seed files hold it and Replace writes it.
@@ -405,4 +516,5 @@ type Dataset struct {
 	Observations   []*Observation   `json:"observations,omitempty"`
 	Agencies       []*Agency        `json:"agencies,omitempty"`
 	Associations   []*Association   `json:"coordinationAssociations,omitempty"`
+	Offices        []*Office        `json:"offices,omitempty"`
 }

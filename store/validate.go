@@ -31,6 +31,11 @@ func (ds *Dataset) Validate() error {
 			v.add("municipality %q: listed twice", m.Code)
 		}
 		municipalities[m.Code] = true
+		if m.Kind != "" {
+			v.enum("municipality "+m.Code, "kind", string(m.Kind), "MUNICIPALITY", "REGION", "COUNTRY")
+		}
+		v.text("municipality "+m.Code, "name", m.Name, MaxNameLength, false)
+		v.ref("municipality "+m.Code, "source", m.SourceID)
 	}
 	municipality := func(owner, code string) {
 		if !municipalities[code] {
@@ -39,12 +44,17 @@ func (ds *Dataset) Validate() error {
 	}
 	for _, a := range ds.ServiceAreas {
 		v.id("ServiceArea", a.ID)
+		v.ref(a.ID, "source", a.SourceID)
 	}
 	for _, p := range ds.Providers {
 		v.id("Provider", p.ID)
 		v.enum(p.ID, "operatingForm", string(p.OperatingForm), "MUNICIPAL", "PRIVATE", "NON_PROFIT", "OTHER_PUBLIC")
 		municipality(p.ID, p.MunicipalityCode)
 		v.ref(p.ID, "source", p.SourceID)
+		v.text(p.ID, "name", p.Name, MaxNameLength, false)
+		if p.Description != nil {
+			v.text(p.ID, "description", *p.Description, MaxDescriptionLength, true)
+		}
 	}
 	for _, s := range ds.Schemes {
 		v.id("AuthorisationScheme", s.ID)
@@ -52,6 +62,7 @@ func (ds *Dataset) Validate() error {
 		municipality(s.ID, s.MunicipalityCode)
 		v.enum(s.ID, "status", string(s.Status), "PLANNED", "PROPOSED", "IN_FORCE", "ENDED")
 		v.date(s.ID, "decidedOn", s.DecidedOn)
+		v.date(s.ID, "statusAsOf", s.StatusAsOf)
 		v.date(s.ID, "inForceFrom", s.InForceFrom)
 		if s.InForcePeriod != nil {
 			v.period(s.ID, *s.InForcePeriod)
@@ -81,19 +92,31 @@ func (ds *Dataset) Validate() error {
 		v.id("Authorisation", a.ID)
 		v.ref(a.ID, "provider", a.ProviderID)
 		v.ref(a.ID, "scheme", a.SchemeID)
-		v.enum(a.ID, "status", string(a.Status), "ACTIVE", "EXPIRED", "REVOKED", "PENDING")
-		v.date(a.ID, "grantedOn", a.GrantedOn)
-		v.date(a.ID, "validUntil", a.ValidUntil)
 		v.ref(a.ID, "source", a.SourceID)
+		for i, e := range a.Events {
+			owner := fmt.Sprintf("%s event %d", a.ID, i+1)
+			v.enum(owner, "kind", string(e.Kind), "GRANTED", "RENEWED", "SUSPENDED", "REINSTATED", "REVOKED")
+			v.date(owner, "date", &e.Date)
+			v.date(owner, "validUntil", e.ValidUntil)
+			v.ref(owner, "source", e.SourceID)
+			switch {
+			case i == 0 && e.Kind != Granted:
+				v.add("%s: an authorisation's history starts with its grant", owner)
+			case i > 0 && e.Date < a.Events[i-1].Date:
+				v.add("%s: %s is before the event before it (%s); events are in the order of their dates", owner, e.Date, a.Events[i-1].Date)
+			case e.ValidUntil != nil && *e.ValidUntil < e.Date:
+				v.add("%s: validUntil %s is before its date %s", owner, *e.ValidUntil, e.Date)
+			}
+		}
 	}
-	units := map[string]MetricUnit{}
+	metrics := map[string]*Metric{}
 	for _, m := range ds.Metrics {
 		v.id("Metric", m.ID)
 		v.enum(m.ID, "unit", string(m.Unit), "PERCENT", "SEK", "COUNT", "HOURS", "INDEX", "PERCENTAGE_POINTS")
 		v.enum(m.ID, "direction", string(m.Direction), "HIGHER_IS_BETTER", "LOWER_IS_BETTER", "NEUTRAL")
 		v.ref(m.ID, "serviceArea", m.ServiceAreaID)
 		v.ref(m.ID, "source", m.SourceID)
-		units[m.ID] = m.Unit
+		metrics[m.ID] = m
 		for _, related := range m.RelatedIDs {
 			if related == m.ID {
 				v.add("%s: a metric cannot be related to itself", m.ID)
@@ -108,20 +131,41 @@ func (ds *Dataset) Validate() error {
 			}
 		}
 	}
-	derived := map[string]bool{}
+	wholes := map[string][]string{}
 	for _, m := range ds.Metrics {
-		if m.Formula != nil {
-			derived[m.ID] = true
+		if f := m.Formula; f != nil && (metrics[f.NumeratorID].Derived() || metrics[f.DenominatorID].Derived()) {
+			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+		}
+		if m.Whole != nil {
+			wholes[*m.Whole] = append(wholes[*m.Whole], m.ID)
+			if m.Unit != UnitPercent || m.Derived() {
+				v.add("%s: only stored percentages can be parts of a whole (%s)", m.ID, *m.Whole)
+			}
+		}
+		for _, q := range m.PaidFor {
+			v.enum(m.ID+" paidFor", "unit", string(q.Unit), "PER_PARTICIPANT", "PER_COURSE", "PER_CREDIT", "PER_WEEK", "PER_MONTH", "PER_HOUR")
+			v.enum(m.ID+" paidFor", "paidWhen", string(q.PaidWhen), "ON_START", "MONTHLY", "ON_COMPLETION", "ON_PASS", "ON_TRANSITION")
+			v.ref(m.ID, "paidFor metric", q.MetricID)
+			if counter := metrics[q.MetricID]; counter == nil || counter.Derived() || len(counter.PaidFor) > 0 || counter.ServiceAreaID != m.ServiceAreaID {
+				v.add("%s: what it is paid for must be counted by a stored metric of the same service area that is not money itself, not %s", m.ID, q.MetricID)
+			}
 		}
 	}
-	for _, m := range ds.Metrics {
-		if f := m.Formula; f != nil && (derived[f.NumeratorID] || derived[f.DenominatorID]) {
-			v.add("%s: a formula may only use stored metrics, not other derived ones", m.ID)
+	for whole, parts := range wholes {
+		if len(parts) < 2 {
+			v.add("%s: the whole %q has no other part", parts[0], whole)
 		}
 	}
 	observed := map[string]bool{}
 	for _, o := range ds.Observations {
-		v.observation(o, observed, municipalities, units, derived)
+		v.observation(o, observed, municipalities, metrics)
+	}
+	rows := make([]int, len(ds.Observations))
+	for i := range rows {
+		rows[i] = i + 1
+	}
+	for _, p := range wholeProblems(ds.Observations, rows, func(id string) *Metric { return metrics[id] }) {
+		v.add("%s: %s", ds.Observations[p.Row-1].ID(), p.Message)
 	}
 	for _, a := range ds.Agencies {
 		v.id("Agency", a.ID)
@@ -135,6 +179,7 @@ func (ds *Dataset) Validate() error {
 		v.id("CoordinationAssociation", a.ID)
 		v.enum(a.ID, "status", string(a.Status), "PLANNED", "ACTIVE", "DISSOLVED")
 		v.date(a.ID, "startsOn", a.StartsOn)
+		v.date(a.ID, "statusAsOf", a.StatusAsOf)
 		v.ref(a.ID, "source", a.SourceID)
 		for _, code := range a.MunicipalityCodes {
 			municipality(a.ID, code)
@@ -148,6 +193,7 @@ func (ds *Dataset) Validate() error {
 		}
 		for _, m := range a.Milestones {
 			v.date(a.ID+" milestone", "date", m.Date)
+			v.date(a.ID+" milestone", "asOf", m.AsOf)
 			if m.Period != nil {
 				v.period(a.ID+" milestone", *m.Period)
 			}
@@ -155,14 +201,24 @@ func (ds *Dataset) Validate() error {
 			v.ref(a.ID+" milestone", "source", m.SourceID)
 		}
 	}
+	for _, o := range ds.Offices {
+		v.id("Office", o.ID)
+		municipality(o.ID, o.MunicipalityCode)
+		v.enum(o.ID, "status", string(o.Status), "PLANNED", "ESTABLISHED", "CLOSED")
+		v.date(o.ID, "statusAsOf", o.StatusAsOf)
+		v.ref(o.ID, "source", o.SourceID)
+		if o.Purpose == "" {
+			v.add("%s: the purpose is required", o.ID)
+		}
+	}
 	return v.result()
 }
 
-// observation checks one figure: its references, period, status, sample sizes and, for a percentage,
-// that its values lie within 0–100.
-func (v *validator) observation(o *Observation, observed, municipalities map[string]bool, units map[string]MetricUnit, derived map[string]bool) {
+// observation checks one figure: its references, period and status, and the rules of FigureProblems.
+func (v *validator) observation(o *Observation, observed, municipalities map[string]bool, metrics map[string]*Metric) {
 	id := o.ID()
-	if derived[o.MetricID] {
+	m := metrics[o.MetricID]
+	if m != nil && m.Formula != nil {
 		v.add("%s: %s is derived, computed from other metrics; its figures are not stored", id, o.MetricID)
 	}
 	if observed[id] {
@@ -179,17 +235,8 @@ func (v *validator) observation(o *Observation, observed, municipalities map[str
 	v.period(id, o.Period)
 	v.enum(id, "status", string(o.Status), "FINAL", "PRELIMINARY", "REVISED")
 	v.ref(id, "source", o.SourceID)
-	for _, n := range []*int{o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen} {
-		if n != nil && *n < 0 {
-			v.add("%s: a sample size is negative", id)
-		}
-	}
-	if units[o.MetricID] == UnitPercent {
-		for _, x := range []*float64{o.Value, o.ValueWomen, o.ValueMen} {
-			if x != nil && (*x < 0 || *x > 100) {
-				v.add("%s: %v is not a percentage between 0 and 100", id, *x)
-			}
-		}
+	for _, p := range FigureProblems(o, m) {
+		v.add("%s: %s: %s", id, p.Field, p.Message)
 	}
 }
 
@@ -236,6 +283,12 @@ func (v *validator) ref(owner, field, id string) {
 func (v *validator) enum(owner, field, value string, allowed ...string) {
 	if !slices.Contains(allowed, value) {
 		v.add("%s: %s %q is not one of %v", owner, field, value, allowed)
+	}
+}
+
+func (v *validator) text(owner, field, s string, max int, multiline bool) {
+	if msg := TextProblem(s, max, multiline); msg != "" {
+		v.add("%s: %s: %s", owner, field, msg)
 	}
 }
 

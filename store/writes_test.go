@@ -31,8 +31,6 @@ func writtenNow(t *testing.T, db *DB) written {
 	return w
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // TestEveryWritePath runs each of the store's writes twice: once with input it must refuse, which
 // changes nothing at all (no data version, no audit entry), and once with good input, which moves the
 // data version by one, records the change in the audit log under its actor and operation, and changes
@@ -151,34 +149,64 @@ func TestEveryWritePath(t *testing.T) {
 			return err
 		},
 		func(t *testing.T, db *DB) {
-			if a := catalog(t, db).Authorisation("Authorisation:ny/0183-sfi"); a == nil || a.Status != AuthorisationActive {
+			if a := catalog(t, db).Authorisation("Authorisation:ny/0183-sfi"); a == nil || a.StatusOn(Today()) != AuthorisationActive {
 				t.Errorf("the new authorisation is %+v", a)
 			}
 		},
 	}, {
 		"renewAuthorisation",
 		func(ctx context.Context, db *DB, ch Change) error {
-			return db.RenewAuthorisation(ctx, ch, "Authorisation:nobody/0183-sfi", ptr(Date("2030-12-31")))
+			return db.RenewAuthorisation(ctx, ch, "Authorisation:nobody/0183-sfi", nil, ptr(Date("2030-12-31")), nil)
 		},
 		func(ctx context.Context, db *DB, ch Change) error {
-			return db.RenewAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", ptr(Date("2030-12-31")))
+			return db.RenewAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", nil, ptr(Date("2030-12-31")), nil)
 		},
 		func(t *testing.T, db *DB) {
-			if a := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi"); a.ValidUntil == nil || *a.ValidUntil != "2030-12-31" {
-				t.Errorf("the renewed authorisation is valid until %v", a.ValidUntil)
+			if until := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").ValidUntil(Today()); until == nil || *until != "2030-12-31" {
+				t.Errorf("the renewed authorisation is valid until %v", until)
+			}
+		},
+	}, {
+		"suspendAuthorisation",
+		func(ctx context.Context, db *DB, ch Change) error {
+			return db.SuspendAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30", ptr(Date("2020-01-01")), nil)
+		},
+		func(ctx context.Context, db *DB, ch Change) error {
+			return db.SuspendAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30", nil, nil)
+		},
+		func(t *testing.T, db *DB) {
+			if st := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").StatusOn(Today()); st != AuthorisationSuspended {
+				t.Errorf("the suspended authorisation is %s", st)
+			}
+		},
+	}, {
+		"reinstateAuthorisation",
+		func(ctx context.Context, db *DB, ch Change) error { // it is not suspended
+			return db.ReinstateAuthorisation(ctx, ch, "Authorisation:p1/0183-sfi", "2020-07-01", nil)
+		},
+		func(ctx context.Context, db *DB, ch Change) error {
+			if err := db.SuspendAuthorisation(ctx, Change{Actor: "setup", Operation: "suspendAuthorisation", Reason: ptr("setup")},
+				"Authorisation:p0/0183-sfi", "2020-06-30", nil, nil); err != nil {
+				return err
+			}
+			return db.ReinstateAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-07-01", nil)
+		},
+		func(t *testing.T, db *DB) {
+			if st := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").StatusOn(Today()); st != AuthorisationActive {
+				t.Errorf("the reinstated authorisation is %s", st)
 			}
 		},
 	}, {
 		"revokeAuthorisation",
 		func(ctx context.Context, db *DB, ch Change) error {
-			return db.RevokeAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "someday")
+			return db.RevokeAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "someday", nil)
 		},
 		func(ctx context.Context, db *DB, ch Change) error {
-			return db.RevokeAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30")
+			return db.RevokeAuthorisation(ctx, ch, "Authorisation:p0/0183-sfi", "2020-06-30", nil)
 		},
 		func(t *testing.T, db *DB) {
-			if a := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi"); a.Status != AuthorisationRevoked {
-				t.Errorf("the revoked authorisation is %s", a.Status)
+			if st := catalog(t, db).Authorisation("Authorisation:p0/0183-sfi").StatusOn(Today()); st != AuthorisationRevoked {
+				t.Errorf("the revoked authorisation is %s", st)
 			}
 		},
 	}, {

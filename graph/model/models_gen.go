@@ -16,7 +16,7 @@ type AuthorisationPayload struct {
 type CreateProviderInput struct {
 	// The key of its ID, `Provider:<slug>`: lowercase letters, digits and dashes. It never changes.
 	Slug string `json:"slug"`
-	// Its name.
+	// Its name: at most 200 characters, no control characters.
 	Name string `json:"name"`
 	// Its organisation number, `NNNNNN-NNNN`.
 	OrganisationNumber *string `json:"organisationNumber,omitempty"`
@@ -26,7 +26,7 @@ type CreateProviderInput struct {
 	Municipality string `json:"municipality"`
 	// Its website.
 	Website *string `json:"website,omitempty"`
-	// A short description.
+	// A short description, at most 5,000 characters.
 	Description *string `json:"description,omitempty"`
 	// Where the facts about it come from (a source's ID).
 	Source string `json:"source"`
@@ -38,7 +38,7 @@ type CreateProviderInput struct {
 type DeleteObservationsInput struct {
 	// The figures' IDs.
 	Ids []string `json:"ids"`
-	// Why they are deleted; required.
+	// Why they are deleted; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 }
 
@@ -60,7 +60,7 @@ type GrantAuthorisationInput struct {
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
 	// Where the decision is recorded (a source's ID).
 	Source string `json:"source"`
-	// Why it is granted; required.
+	// Why it is granted; required, at most 1,000 characters.
 	Reason string `json:"reason"`
 }
 
@@ -70,7 +70,7 @@ type ImportObservationsInput struct {
 	Observations []*ObservationInput `json:"observations"`
 	// When true, check and count everything but write nothing.
 	DryRun *bool `json:"dryRun,omitempty"`
-	// Why the figures are published or corrected; kept in the history and the audit log.
+	// Why the figures are published or corrected (at most 1,000 characters); kept in the history and the audit log.
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -88,23 +88,25 @@ type ObservationInput struct {
 	Provider *string `json:"provider,omitempty"`
 	// The municipality (four-digit code): where the provider was followed up, or the one the figure is about.
 	Municipality string `json:"municipality"`
-	// The period, for example `2018`, `2018-HT`, `2018-Q3` or `2018-09`.
+	// The period, for example `2018`, `2018-HT`, `2018-Q3`, `2018-09`, or a span of days such as `2016-07-01--2017-09-30`.
 	Period string `json:"period"`
-	// The value, in the metric's unit; percentages lie within 0–100.
+	// The value, in the metric's unit, a finite number: a percentage within 0–100, percentage points
+	// within ±100, a count a whole number from 0 to 1,000,000,000, kronor within ±1,000,000,000,000, hours
+	// from 0 to 10,000,000, an index within ±1,000,000.
 	Value *float64 `json:"value,omitempty"`
-	// The value for women.
+	// The value for women. For a share, the value for all lies between the values for women and men; for a count, women and men add up to at most the total.
 	ValueWomen *float64 `json:"valueWomen,omitempty"`
 	// The value for men.
 	ValueMen *float64 `json:"valueMen,omitempty"`
-	// How many individuals the value is based on.
+	// How many individuals the value is based on, from 0 to 20,000,000; required for a provider's share, so that small groups can be withheld.
 	SampleSize *int `json:"sampleSize,omitempty"`
-	// How many women it is based on.
+	// How many women it is based on; with men, at most `sampleSize`.
 	SampleSizeWomen *int `json:"sampleSizeWomen,omitempty"`
 	// How many men it is based on.
 	SampleSizeMen *int `json:"sampleSizeMen,omitempty"`
 	// Whether the figure is final, preliminary or revised.
 	Status *store.ObservationStatus `json:"status,omitempty"`
-	// A remark on the figure.
+	// A remark on the figure: at most 2,000 characters of text, line breaks allowed, no other control characters, not beginning with =, +, - or @ (which spreadsheets run as formulas).
 	Note *string `json:"note,omitempty"`
 	// Where the figure comes from (a source's ID).
 	Source string `json:"source"`
@@ -159,14 +161,30 @@ type PublishPriceListInput struct {
 type Query struct {
 }
 
+// A suspended authorisation to put in force again.
+type ReinstateAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day it is in force again.
+	On store.Date `json:"on"`
+	// Why; required, at most 1,000 characters.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
 // An authorisation to extend.
 type RenewAuthorisationInput struct {
 	// The authorisation (its ID).
 	ID string `json:"id"`
+	// The day of the decision; by default today. An authorisation that expired is expired until then.
+	RenewedOn *store.Date `json:"renewedOn,omitempty"`
 	// The new last valid day; leave it out for until further notice.
 	ValidUntil *store.Date `json:"validUntil,omitempty"`
-	// Why it is renewed; required.
+	// Why it is renewed; required, at most 1,000 characters.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // An authorisation to withdraw.
@@ -175,8 +193,24 @@ type RevokeAuthorisationInput struct {
 	ID string `json:"id"`
 	// Its last valid day.
 	RevokedOn store.Date `json:"revokedOn"`
-	// Why it is revoked; required, and shown with the authorisation.
+	// Why it is revoked; required (at most 1,000 characters), and shown with the authorisation.
 	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
+}
+
+// An authorisation to suspend.
+type SuspendAuthorisationInput struct {
+	// The authorisation (its ID).
+	ID string `json:"id"`
+	// The first day of the suspension.
+	From store.Date `json:"from"`
+	// The last day of the suspension; leave it out for until reinstated.
+	Until *store.Date `json:"until,omitempty"`
+	// Why it is suspended; required, at most 1,000 characters.
+	Reason string `json:"reason"`
+	// Where the decision is recorded (a source's ID); by default the authorisation's source.
+	Source *string `json:"source,omitempty"`
 }
 
 // Changes to a provider. Fields left out stay as they are.

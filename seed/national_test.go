@@ -1,0 +1,95 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jamforelse/api/store"
+)
+
+// BenchmarkTermImportNational imports one municipality's results for a term on the national data set,
+// every figure changed, in one write that also decides the suppression of every figure they add up with
+// (the municipality's and its providers' figures for the year): for a small municipality (14 providers)
+// and for the largest (2,000 SFI providers). NATIONAL_DB names a file `server generate` made; without it
+// the data set is generated once into the temporary directory, which takes a few minutes.
+func BenchmarkTermImportNational(b *testing.B) {
+	path := os.Getenv("NATIONAL_DB")
+	if path == "" {
+		path = filepath.Join(os.TempDir(), "jamforelse-national-v2.db")
+	}
+	ctx := context.Background()
+	if _, err := os.Stat(path); err != nil {
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := LoadNational(ctx, db, func(string) {}); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	for _, code := range []string{"2001", "2000"} {
+		b.Run(code, func(b *testing.B) {
+			source, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			copyPath := filepath.Join(b.TempDir(), "national.db")
+			err = source.Snapshot(ctx, copyPath)
+			source.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			db, err := store.Open(ctx, copyPath, store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			term := termOf(b, db, code, "2019-HT")
+			b.ResetTimer()
+			for i := range b.N {
+				for j, o := range term {
+					v, n := float64((i*7+j)%1000)/10, 3+(i*13+j)%200
+					o.Value, o.SampleSize = &v, &n
+				}
+				if _, err := db.ImportObservations(ctx, store.Change{Actor: "bench", Operation: "importObservations"}, term, store.ImportOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(term)), "figures/op")
+		})
+	}
+}
+
+// termOf lists the figures of a municipality and its providers for a period, to import again.
+func termOf(b *testing.B, db *store.DB, code, period string) []*store.Observation {
+	c, err := db.Catalog(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []*store.Observation
+	var after *string
+	for {
+		page, err := db.Observations(context.Background(), c, store.ObservationFilter{Municipality: &code, Period: &period}, store.ObservationOrder{},
+			store.PageArgs{First: ptr(store.MaxObservationPage), After: after})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range page.Edges {
+			o := e.Node
+			out = append(out, &store.Observation{MetricID: o.MetricID, ProviderID: o.ProviderID, MunicipalityCode: o.MunicipalityCode,
+				Period: o.Period, Status: store.StatusFinal, SourceID: o.SourceID})
+		}
+		if !page.PageInfo.HasNextPage {
+			break
+		}
+		after = page.PageInfo.EndCursor
+	}
+	if len(out) == 0 {
+		b.Fatal(fmt.Sprintf("no figures of %s in %s", code, period))
+	}
+	return out
+}
