@@ -2992,9 +2992,11 @@ type Query {
   dataset: Dataset!
 
   """
-  What this query costs and how many points the caller has left. Each caller (an API token, or else an
-  address) may spend a number of points a minute; a query costs about as many points as objects it
-  could return, counted before it runs from the page sizes it asks for. The same figures are in the
+  What this query was charged before it ran and how many points the caller had left then. Each caller
+  (an API token, or else an address) may spend a number of points a minute. Before it runs, a query is
+  charged the objects it could return (each object a page or list could hold; scalars, ` + "`" + `__typename` + "`" + `
+  and single objects are free; one at least), counted from the page sizes it asks for; once it has run,
+  the charge becomes the objects it returned, and the rest is given back. The final figures are in the
   X-Query-Cost and X-RateLimit-* headers of every answer.
   """
   rateLimit: RateLimit!
@@ -4566,7 +4568,7 @@ type PriceListPayload {
 
 "A caller's standing against the rate limit, after the query that asks."
 type RateLimit {
-  "What this query cost, in points."
+  "What this query was charged before it ran, in points: the objects it could return."
   cost: Int!
   "How many points the caller may spend a minute."
   limit: Int!
