@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 // defaultRateLimit is the server's default budget (server's -rate-limit): the figures below are
@@ -141,4 +140,3 @@ func mustAtoi(t testing.TB, s string) int {
 	}
 	return n
 }
-
