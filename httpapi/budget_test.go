@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -139,4 +141,60 @@ func mustAtoi(t testing.TB, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestDownloadsArePricedByRows: a download is charged one point before it starts and one for every
+// hundred rows it sent, told in trailers; an unchanged one is 304 at no cost; six in a minute are
+// nowhere near the default budget. Filters narrow the rows; one a table does not take is refused.
+func TestDownloadsArePricedByRows(t *testing.T) {
+	srv, _ := newTestServerFor(t, seeded(t), Options{RateLimit: defaultRateLimit, clock: stopped()})
+	get := func(path string, header map[string]string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body) // the trailers come after the body
+		return resp, string(body)
+	}
+	resp, body := get("/export/observations.csv", nil)
+	rows := strings.Count(body, "\r\n") - 1
+	if want := strconv.Itoa((rows + 99) / 100); resp.StatusCode != 200 || resp.Header.Get("X-Query-Cost") != "1" || resp.Trailer.Get("X-Query-Cost") != want {
+		t.Fatalf("observations.csv, %d rows: %d, X-Query-Cost %q then %q; want 200, 1 before and %s after", rows, resp.StatusCode,
+			resp.Header.Get("X-Query-Cost"), resp.Trailer.Get("X-Query-Cost"), want)
+	}
+	left := mustAtoi(t, resp.Trailer.Get("X-RateLimit-Remaining"))
+	if again, _ := get("/export/observations.csv", map[string]string{"If-None-Match": resp.Header.Get("ETag")}); again.StatusCode != 304 {
+		t.Errorf("with its ETag: %d, want 304", again.StatusCode)
+	}
+	for range 5 {
+		if r, _ := get("/export/providers.xlsx", nil); r.StatusCode != 200 || r.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Fatalf("providers.xlsx: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
+		}
+	}
+	if r, _ := get("/export/providers.csv?municipality=0183", nil); mustAtoi(t, r.Trailer.Get("X-RateLimit-Remaining")) != left-6 {
+		t.Errorf("after a 304 and six small downloads of a point each, %s points are left; want %d", r.Trailer.Get("X-RateLimit-Remaining"), left-6)
+	}
+
+	_, all := get("/export/observations.csv?dialect=excel-sv", nil)
+	_, some := get("/export/observations.csv?dialect=excel-sv&metric=Metric:sfi-pass-rate&period=2018&municipality=0183&serviceArea=ServiceArea:sfi", nil)
+	if n := strings.Count(some, "\r\n") - 1; n == 0 || n >= strings.Count(all, "\r\n")-1 || strings.Count(some, ";Metric:sfi-pass-rate;") != n {
+		t.Errorf("filtered to one metric, place and period: %d rows of %d, want some, all of that metric", n, strings.Count(all, "\r\n")-1)
+	}
+	for path, want := range map[string]string{
+		"/export/sources.csv?municipality=0183":      "sources cannot be filtered by municipality: it takes no filters",
+		"/export/providers.csv?metric=Metric:x":      "providers cannot be filtered by metric: it takes only serviceArea, municipality",
+		"/export/observations.csv?period=2018-XX":    "invalid period",
+		"/export/observations.csv?town=0183":         "unknown parameter",
+		"/export/observations.xlsx?dialect=excel-sv": "CSV files take dialect=excel-sv",
+	} {
+		if r, body := get(path, nil); r.StatusCode != 400 || !strings.Contains(body, want) || !strings.Contains(body, "BAD_USER_INPUT") {
+			t.Errorf("GET %s = %d %s, want 400 saying %q", path, r.StatusCode, body, want)
+		}
+	}
 }

@@ -49,7 +49,7 @@ type graphqlHandler struct {
 func newGraphQLHandler(logger *slog.Logger, db *store.DB, limiter *limiter, opts Options) *graphqlHandler {
 	return &graphqlHandler{
 		db:      db,
-		exec:    graph.NewExecutor(db, logger, graph.Options{Limits: opts.Limits, ReadOnly: opts.ReadOnly}),
+		exec:    graph.NewExecutor(db, logger, graph.Options{Limits: opts.Limits, ReadOnly: opts.ReadOnly, PublicURL: opts.PublicURL}),
 		answers: newAnswerCache(opts.CacheSize),
 		limiter: limiter,
 		maxBody: opts.MaxBody,

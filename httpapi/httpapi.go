@@ -32,6 +32,10 @@ type Options struct {
 	CacheSize int64
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
+	// PublicURL is where readers reach the service, such as https://data.example.se: every link and IRI
+	// in the data set's description and the graph's list of downloads starts with it, never with a
+	// request's Host or X-Forwarded-Proto, which anyone can write. http://localhost:8080 by default.
+	PublicURL string
 
 	Limits  graph.Limits  // how large a query may be; graph.DefaultLimits
 	MaxBody int64         // the largest request body in bytes; 1 MiB
@@ -41,12 +45,8 @@ type Options struct {
 	clock func() time.Time // the rate limit's; time.Now (tests stop it, so buckets do not refill)
 }
 
-// exportCost and datasetCost are what a bulk download and the data set's description cost against the
-// rate limit: a download as much as a large query.
-const (
-	exportCost  = 5000
-	datasetCost = 10
-)
+// datasetCost is what the data set's description costs against the rate limit.
+const datasetCost = 10
 
 // New returns the whole HTTP surface with its middleware.
 func New(logger *slog.Logger, db *store.DB, opts Options) http.Handler {
@@ -75,6 +75,9 @@ func withDefaults(opts Options) Options {
 	if opts.MaxAge == 0 {
 		opts.MaxAge = time.Minute
 	}
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://localhost:8080"
+	}
 	return opts
 }
 
@@ -83,7 +86,7 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, clients cl
 	limiter := newLimiter(opts.RateLimit, clients, opts.clock)
 	auth := authenticate(logger, db)
 	mux.Handle("/graphql", auth(newGraphQLHandler(logger, db, limiter, opts)))
-	mux.Handle("GET /export/{file}", auth(limiter.charged(exportCost, handleExport(logger, db, opts.MaxAge))))
+	mux.Handle("GET /export/{file}", auth(handleExport(logger, db, limiter, opts.MaxAge)))
 	mux.Handle("GET /dataset.jsonld", auth(limiter.charged(datasetCost, handleDatasetJSONLD(logger, db))))
 	mux.Handle("GET /healthz", handleHealthz(logger, db))
 	ui := graphiql.Handler()

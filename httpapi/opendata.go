@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,14 +17,26 @@ import (
 	"github.com/jamforelse/api/store"
 )
 
-// handleExport serves GET /export/{table}.{csv|ndjson}: a whole table, streamed, read in one snapshot.
-// Its ETag is the data version and the file's name.
-func handleExport(logger *slog.Logger, db *store.DB, maxAge time.Duration) http.Handler {
+// rowsPerPoint is how many rows of a download cost one point: a streamed row costs the server far
+// less than an object of a GraphQL answer, and the whole national set of observations (1.44 million
+// rows) costs 14,400 points, half a minute's default budget.
+const rowsPerPoint = 100
+
+// handleExport serves GET /export/{table}.{csv|xlsx|ndjson}, with ?dialect=excel-sv for CSV that
+// Swedish Excel opens as it is, and filters (serviceArea, municipality, metric, period) where the
+// table takes them: the rows, streamed, read in one snapshot. Its ETag is the data version and the
+// URL, and a client holding it gets 304 at no cost. A download is charged one point before it starts
+// and, once sent, one for every hundred rows (rowsPerPoint), told in trailers.
+func handleExport(logger *slog.Logger, db *store.DB, limiter *limiter, maxAge time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, ext, _ := strings.Cut(r.PathValue("file"), ".")
-		format := export.Format(ext)
-		if format != export.CSV && format != export.NDJSON || !slices.Contains(export.Tables(), name) {
-			http.Error(w, "not found: files are /export/TABLE.csv or /export/TABLE.ndjson, with TABLE one of "+strings.Join(export.Tables(), ", "), http.StatusNotFound)
+		file, f, problem := exportRequest(r)
+		if problem != "" {
+			refuse(w, http.StatusBadRequest, problem)
+			return
+		}
+		if !slices.Contains(export.Tables(), file.Table) || file.Format != export.CSV && file.Format != export.XLSX && file.Format != export.NDJSON {
+			writeError(w, http.StatusNotFound, "not found: files are /export/TABLE.csv, TABLE.xlsx or TABLE.ndjson, with TABLE one of "+
+				strings.Join(export.Tables(), ", "), map[string]any{"code": graph.CodeNotFound})
 			return
 		}
 		ctx, end := db.BeginRead(r.Context())
@@ -34,30 +47,84 @@ func handleExport(logger *slog.Logger, db *store.DB, maxAge time.Duration) http.
 			internalError(w, r)
 			return
 		}
-		if notModified(w, r, maxAge, etagOf(c.Info.Version, r.URL.Path)) {
+		if notModified(w, r, maxAge, etagOf(c.Info.Version, r.URL.Path, exportQuery(file, f))) {
+			return
+		}
+		acct := limiter.account(w, r)
+		if _, err := acct.charge(1); err != nil {
+			writeRateLimited(w, err)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", format.ContentType())
-		h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", name+"."+ext))
+		h.Set("Content-Type", file.ContentType())
+		disposition := "attachment"
+		if file.Format == export.NDJSON {
+			disposition = "inline"
+		}
+		h.Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, file.Name()))
 		h.Add("Link", fmt.Sprintf("<%s>; rel=\"license\"", c.Info.LicenseURL))
-		h.Add("Link", "</dataset.jsonld>; rel=\"describedby\"")
-		if err := export.Write(ctx, w, db, c, name, format); err != nil {
-			var rowErr *export.RowError
-			if errors.As(err, &rowErr) && rowErr.Sent > 0 {
-				// Part of the file is sent: abort the response, so the client sees a broken transfer,
-				// not a file that ends cleanly short of its rows.
-				logger.ErrorContext(ctx, "export failed part way", "request_id", graph.RequestID(ctx), "path", r.URL.Path,
-					"row", rowErr.Row, "id", rowErr.ID, "err", err)
-				panic(http.ErrAbortHandler)
-			}
-			// Nothing is sent yet: a plain error, which no cache keeps (internalError makes it private).
+		h.Add("Link", "</dataset.rdf>; rel=\"describedby\"")
+		// What the rows cost is known once they are sent: it follows in trailers (which also makes the
+		// body chunked, however short).
+		h.Set("Trailer", "X-Query-Cost, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset")
+		rows, err := export.Write(ctx, w, db, c, file, f)
+		var rowErr *export.RowError
+		var input *store.InputError
+		switch {
+		case err == nil:
+			acct.sent = true
+			acct.settle(max(1, (rows+rowsPerPoint-1)/rowsPerPoint))
+		case errors.As(err, &rowErr) && rowErr.Sent > 0:
+			// Part of the file is sent: abort the response, so the client sees a broken transfer,
+			// not a file that ends cleanly short of its rows.
+			logger.ErrorContext(ctx, "export failed part way", "request_id", graph.RequestID(ctx), "path", r.URL.Path,
+				"row", rowErr.Row, "id", rowErr.ID, "err", err)
+			panic(http.ErrAbortHandler)
+		case errors.As(err, &input): // nothing is sent yet: a filter, or more rows than a workbook holds
+			h.Del("Content-Disposition")
+			h.Del("Link")
+			h.Set("Content-Type", mediaJSON+"; charset=utf-8")
+			refuse(w, http.StatusBadRequest, input.Msg)
+		default: // nothing is sent yet: a plain error, which no cache keeps (internalError makes it private)
 			logger.ErrorContext(ctx, "export failed", "request_id", graph.RequestID(ctx), "path", r.URL.Path, "err", err)
 			h.Del("Content-Disposition")
 			h.Del("Link")
 			internalError(w, r)
 		}
 	})
+}
+
+// exportRequest reads which file a request asks for and its filters; problem says what is wrong
+// with the query string, if anything.
+func exportRequest(r *http.Request) (file export.File, f export.Filter, problem string) {
+	name, ext, _ := strings.Cut(r.PathValue("file"), ".")
+	file = export.File{Table: name, Format: export.Format(ext)}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return file, f, "the URL's query string is malformed"
+	}
+	fields := map[string]*string{"serviceArea": &f.ServiceArea, "municipality": &f.Municipality, "metric": &f.Metric, "period": &f.Period}
+	for key, values := range q {
+		switch target, ok := fields[key]; {
+		case len(values) != 1:
+			return file, f, fmt.Sprintf("%s is given %d times; give it once", key, len(values))
+		case ok:
+			*target = values[0]
+		case key == "dialect" && file.Format == export.CSV && values[0] == string(export.ExcelSV):
+			file.Dialect = export.ExcelSV
+		case key == "dialect":
+			return file, f, fmt.Sprintf("dialect %q: CSV files take dialect=%s (semicolons, decimal commas and a byte-order mark, for Excel in Swedish), or none", values[0], export.ExcelSV)
+		default:
+			return file, f, fmt.Sprintf("unknown parameter %q: downloads take dialect (CSV only) and the filters serviceArea, municipality, metric and period", key)
+		}
+	}
+	return file, f, ""
+}
+
+// exportQuery is the file and filters in one canonical form, for the ETag: the same download asked for
+// with its parameters in another order is the same file.
+func exportQuery(file export.File, f export.Filter) string {
+	return strings.Join([]string{file.Query(), f.ServiceArea, f.Municipality, f.Metric, f.Period}, "\x00")
 }
 
 // handleDatasetJSONLD serves a DCAT-AP description of the data set, for national data portals to
@@ -73,19 +140,20 @@ func handleDatasetJSONLD(logger *slog.Logger, db *store.DB) http.Handler {
 		base := baseURL(r)
 		info := c.Info
 		var distributions []any
-		for _, table := range export.Tables() {
-			for _, f := range []export.Format{export.CSV, export.NDJSON} {
-				url := base + "/export/" + table + "." + string(f)
-				distributions = append(distributions, map[string]any{
-					"@id":              url,
-					"@type":            "dcat:Distribution",
-					"dct:title":        map[string]any{"@value": table + " (" + strings.ToUpper(string(f)) + ")", "@language": "en"},
-					"dcat:accessURL":   map[string]any{"@id": url},
-					"dcat:downloadURL": map[string]any{"@id": url},
-					"dcat:mediaType":   map[string]any{"@id": "https://www.iana.org/assignments/media-types/" + strings.SplitN(f.ContentType(), ";", 2)[0]},
-					"dct:license":      map[string]any{"@id": info.LicenseURL},
-				})
+		for _, f := range export.Files() {
+			url := base + "/export/" + f.Name()
+			if q := f.Query(); q != "" {
+				url += "?" + q
 			}
+			distributions = append(distributions, map[string]any{
+				"@id":              url,
+				"@type":            "dcat:Distribution",
+				"dct:title":        map[string]any{"@value": f.Title("en"), "@language": "en"},
+				"dcat:accessURL":   map[string]any{"@id": url},
+				"dcat:downloadURL": map[string]any{"@id": url},
+				"dcat:mediaType":   map[string]any{"@id": "https://www.iana.org/assignments/media-types/" + strings.SplitN(f.ContentType(), ";", 2)[0]},
+				"dct:license":      map[string]any{"@id": info.LicenseURL},
+			})
 		}
 		doc := map[string]any{
 			"@context": map[string]any{

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jamforelse/api/export"
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
@@ -102,9 +103,10 @@ func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
 	}
 }
 
+// TestExportEveryTableInBothFormats: every table has rows in the seed, as CSV and as NDJSON alike.
 func TestExportEveryTableInBothFormats(t *testing.T) {
 	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
-	for _, table := range []string{"providers", "metrics", "observations", "price-items", "associations", "association-members"} {
+	for _, table := range export.Tables() {
 		_, csvBody := fetch(t, "GET", srv.URL+"/export/"+table+".csv", nil, "")
 		records, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
 		if err != nil || len(records) < 2 {
@@ -127,7 +129,7 @@ func TestExportEveryTableInBothFormats(t *testing.T) {
 			t.Errorf("%s.ndjson: %d lines (%s), want %d", table, lines, resp.Header.Get("Content-Type"), len(records)-1)
 		}
 	}
-	for _, path := range []string{"/export/spaceships.csv", "/export/observations.xlsx"} {
+	for _, path := range []string{"/export/spaceships.csv", "/export/observations.xls"} {
 		if resp, _ := fetch(t, "GET", srv.URL+path, nil, ""); resp.StatusCode != 404 {
 			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
 		}
@@ -274,5 +276,41 @@ func TestAnExportCutShortIsAborted(t *testing.T) {
 	resp, body2 := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
 	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body2, "internal error") || resp.Header.Get("ETag") != "" {
 		t.Errorf("CSV export failing before anything is sent = %d %q (ETag %q), want a plain 500 that no cache keeps", resp.StatusCode, body2, resp.Header.Get("ETag"))
+	}
+}
+
+// TestTheGraphListsTheDownloads: dataset.distributions names every file with an absolute URL at the
+// public address, and each of them downloads, in its media type.
+func TestTheGraphListsTheDownloads(t *testing.T) {
+	srv := newPublicServer(t, Options{})
+	_, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"},
+		`{"query":"{ dataset { distributions { title titleEn table format dialect mediaType url filters } } }"}`)
+	var got struct {
+		Data struct {
+			Dataset struct {
+				Distributions []struct {
+					Title, TitleEn, Table, Format, MediaType, URL string
+					Dialect                                       *string
+					Filters                                       []string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	files := got.Data.Dataset.Distributions
+	if len(files) != 4*len(export.Tables()) {
+		t.Fatalf("%d distributions, want 4 for each of %d tables: %.300s", len(files), len(export.Tables()), body)
+	}
+	for _, f := range files {
+		if !strings.HasPrefix(f.URL, srv.URL+"/export/"+f.Table+".") || f.Title == "" || f.TitleEn == "" {
+			t.Errorf("%+v: want a title in both languages and a URL at %s", f, srv.URL)
+			continue
+		}
+		resp, _ := fetch(t, "GET", f.URL, nil, "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.MediaType) {
+			t.Errorf("%s answers %d %s, want 200 %s", f.URL, resp.StatusCode, resp.Header.Get("Content-Type"), f.MediaType)
+		}
 	}
 }

@@ -129,9 +129,6 @@ func (a *account) charge(cost int) (graph.Quota, error) {
 // settle makes the request's charge final once the work is done: points for what it did not need are
 // given back, and what it needed beyond its charge is taken, even into debt.
 func (a *account) settle(final int) {
-	if final == a.charged {
-		return
-	}
 	q, _ := a.l.take(a.client, final-a.charged, true, a.l.now())
 	a.charged = final
 	q.Cost = final
