@@ -18,15 +18,15 @@ const maxSheetRows = 1 << 20
 // (frozen), and a table over the rows so every column can be filtered and sorted. excelize's stream
 // writer keeps the rows in a temporary file, not in memory; the workbook is sent when it is complete.
 type xlsxSheet struct {
-	w        io.Writer
-	file     *excelize.File
-	stream   *excelize.StreamWriter
-	name     string
-	columns  int
-	rows     int // written, the header among them
-	dateID   int // the styles of dates and of times
-	timeID   int
-	cells    []any
+	w       io.Writer
+	file    *excelize.File
+	stream  *excelize.StreamWriter
+	name    string
+	columns int
+	rows    int // written, the header among them
+	dateID  int // the styles of dates and of times
+	timeID  int
+	cells   []any
 }
 
 func newXLSX(w io.Writer, table string, columns int) *xlsxSheet {

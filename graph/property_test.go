@@ -61,7 +61,6 @@ func randomDataset(r *rand.Rand) (*store.Dataset, []*store.Observation) {
 	return ds, suppressed
 }
 
-
 // TestRanksAndSuppressionOnRandomData checks, on many random data sets, that every rank agrees with
 // sorting the unsuppressed values by the metric's direction, that summaries use only those values, and
 // that no suppressed value appears anywhere in any answer: comparison, observations, node, results or
