@@ -87,7 +87,12 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, clients cl
 	auth := authenticate(logger, db)
 	mux.Handle("/graphql", auth(newGraphQLHandler(logger, db, limiter, opts)))
 	mux.Handle("GET /export/{file}", auth(handleExport(logger, db, limiter, opts.MaxAge)))
-	mux.Handle("GET /dataset.jsonld", auth(limiter.charged(datasetCost, handleDatasetJSONLD(logger, db))))
+	// The data set's description for data portals, one graph in three syntaxes, or the one asked for.
+	describe := &describer{logger: logger, db: db, base: opts.PublicURL, maxAge: opts.MaxAge}
+	mux.Handle("GET /dataset", auth(describe.handle(limiter, "")))
+	mux.Handle("GET /dataset.rdf", auth(describe.handle(limiter, mediaRDFXML)))
+	mux.Handle("GET /dataset.ttl", auth(describe.handle(limiter, mediaTurtle)))
+	mux.Handle("GET /dataset.jsonld", auth(describe.handle(limiter, mediaJSONLD)))
 	mux.Handle("GET /healthz", handleHealthz(logger, db))
 	ui := graphiql.Handler()
 	mux.Handle("GET /{$}", ui)

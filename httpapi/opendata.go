@@ -1,17 +1,20 @@
 package httpapi
 
 import (
-	"encoding/json"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jamforelse/api/dcat"
 	"github.com/jamforelse/api/export"
 	"github.com/jamforelse/api/graph"
 	"github.com/jamforelse/api/store"
@@ -127,69 +130,118 @@ func exportQuery(file export.File, f export.Filter) string {
 	return strings.Join([]string{file.Query(), f.ServiceArea, f.Municipality, f.Metric, f.Period}, "\x00")
 }
 
-// handleDatasetJSONLD serves a DCAT-AP description of the data set, for national data portals to
-// harvest: what it is, who publishes it, its licence, when it changed, and where to download it.
-func handleDatasetJSONLD(logger *slog.Logger, db *store.DB) http.Handler {
+// Media types of the data set's description.
+const (
+	mediaRDFXML = "application/rdf+xml"
+	mediaTurtle = "text/turtle"
+	mediaJSONLD = "application/ld+json"
+)
+
+// describer writes the data set's description (package dcat) for data portals, one RDF graph in the
+// syntax asked for. What the figures cover (their places and span of days) is read once per data
+// version: reading it scans every observation.
+type describer struct {
+	logger *slog.Logger
+	db     *store.DB
+	base   string // the public URL every IRI starts with
+	maxAge time.Duration
+
+	mu       sync.Mutex
+	version  int64
+	coverage store.Coverage
+}
+
+func (d *describer) coverageOf(ctx context.Context, version int64) (store.Coverage, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.version == version && d.coverage.Places != nil {
+		return d.coverage, nil
+	}
+	cov, err := d.db.Coverage(ctx)
+	if err != nil {
+		return cov, err
+	}
+	d.version, d.coverage = version, cov
+	return cov, nil
+}
+
+// handle serves the description in media, or, when media is "", in the syntax the Accept header
+// prefers (RDF/XML when it says nothing). It costs datasetCost points; a client holding it is told
+// 304 at no cost.
+func (d *describer) handle(limiter *limiter, syntax string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := db.Catalog(r.Context())
+		h := w.Header()
+		media := syntax
+		if media == "" {
+			h.Add("Vary", "Accept")
+			var ok bool
+			if media, ok = rdfMediaType(r.Header.Get("Accept")); !ok {
+				refuse(w, http.StatusNotAcceptable, "the description is "+mediaRDFXML+", "+mediaTurtle+" or "+mediaJSONLD+"; the Accept header allows none")
+				return
+			}
+		}
+		ctx, end := d.db.BeginRead(r.Context())
+		defer end()
+		c, err := d.db.Catalog(ctx)
 		if err != nil {
-			logger.ErrorContext(r.Context(), "dataset description failed", "request_id", graph.RequestID(r.Context()), "err", err)
+			d.logger.ErrorContext(ctx, "dataset description failed", "request_id", graph.RequestID(ctx), "err", err)
 			internalError(w, r)
 			return
 		}
-		base := baseURL(r)
-		info := c.Info
-		var distributions []any
-		for _, f := range export.Files() {
-			url := base + "/export/" + f.Name()
-			if q := f.Query(); q != "" {
-				url += "?" + q
-			}
-			distributions = append(distributions, map[string]any{
-				"@id":              url,
-				"@type":            "dcat:Distribution",
-				"dct:title":        map[string]any{"@value": f.Title("en"), "@language": "en"},
-				"dcat:accessURL":   map[string]any{"@id": url},
-				"dcat:downloadURL": map[string]any{"@id": url},
-				"dcat:mediaType":   map[string]any{"@id": "https://www.iana.org/assignments/media-types/" + strings.SplitN(f.ContentType(), ";", 2)[0]},
-				"dct:license":      map[string]any{"@id": info.LicenseURL},
-			})
+		if notModified(w, r, d.maxAge, etagOf(c.Info.Version, "dataset", media)) {
+			return
 		}
-		doc := map[string]any{
-			"@context": map[string]any{
-				"dcat": "http://www.w3.org/ns/dcat#",
-				"dct":  "http://purl.org/dc/terms/",
-				"foaf": "http://xmlns.com/foaf/0.1/",
-				"owl":  "http://www.w3.org/2002/07/owl#",
-				"xsd":  "http://www.w3.org/2001/XMLSchema#",
-			},
-			"@id":               base + "/dataset.jsonld#dataset",
-			"@type":             "dcat:Dataset",
-			"dct:title":         map[string]any{"@value": info.Title, "@language": "sv"},
-			"dct:description":   map[string]any{"@value": info.Description, "@language": "sv"},
-			"dct:publisher":     map[string]any{"@type": "foaf:Agent", "foaf:name": info.Publisher},
-			"dct:license":       map[string]any{"@id": info.LicenseURL},
-			"dct:modified":      map[string]any{"@value": info.UpdatedAt.UTC().Format(time.RFC3339), "@type": "xsd:dateTime"},
-			"owl:versionInfo":   strconv.FormatInt(info.Version, 10),
-			"dct:spatial":       map[string]any{"@id": "https://www.scb.se/kommunkod/0183", "dct:title": "Sundbyberg"},
-			"dcat:theme":        map[string]any{"@id": "http://publications.europa.eu/resource/authority/data-theme/EDUC"},
-			"dcat:keyword":      []string{"vuxenutbildning", "SFI", "auktorisation", "utförare", "samordningsförbund", "Sundbyberg"},
-			"dcat:landingPage":  map[string]any{"@id": base + "/"},
-			"dcat:distribution": distributions,
+		if _, err := limiter.account(w, r).charge(datasetCost); err != nil {
+			writeRateLimited(w, err)
+			return
 		}
-		w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		enc.Encode(doc)
+		cov, err := d.coverageOf(ctx, c.Info.Version)
+		if err != nil {
+			d.logger.ErrorContext(ctx, "dataset description failed", "request_id", graph.RequestID(ctx), "err", err)
+			internalError(w, r)
+			return
+		}
+		g := dcat.Catalogue(d.base, c.Info, cov, c)
+		var b bytes.Buffer
+		switch media {
+		case mediaTurtle:
+			err = g.Turtle(&b)
+		case mediaJSONLD:
+			err = g.JSONLD(&b)
+		default:
+			err = g.RDFXML(&b)
+		}
+		if err != nil {
+			d.logger.ErrorContext(ctx, "dataset description failed", "request_id", graph.RequestID(ctx), "err", err)
+			internalError(w, r)
+			return
+		}
+		h.Set("Content-Type", media+"; charset=utf-8")
+		h.Add("Link", fmt.Sprintf("<%s>; rel=\"license\"", c.Info.LicenseURL))
+		w.Write(b.Bytes())
 	})
 }
 
-// baseURL is the address clients reached this server at, for links in documents.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
+// rdfMediaType picks the syntax an Accept header asks for: the first it names of RDF/XML, Turtle and
+// JSON-LD, or RDF/XML for anything else it allows (*/*, or no header).
+func rdfMediaType(accept string) (string, bool) {
+	if strings.TrimSpace(accept) == "" {
+		return mediaRDFXML, true
 	}
-	return scheme + "://" + r.Host
+	for _, part := range strings.Split(accept, ",") {
+		media, params, _ := mime.ParseMediaType(strings.TrimSpace(part))
+		if params["q"] == "0" {
+			continue
+		}
+		switch media {
+		case mediaRDFXML, mediaTurtle, mediaJSONLD:
+			return media, true
+		case "application/*", "text/*", "*/*", "application/xml", "text/xml":
+			if media == "text/*" {
+				return mediaTurtle, true
+			}
+			return mediaRDFXML, true
+		}
+	}
+	return "", false
 }

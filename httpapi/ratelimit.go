@@ -147,17 +147,6 @@ func (a *account) tell(q graph.Quota) {
 	h.Set(prefix+"X-Query-Cost", strconv.Itoa(q.Cost))
 }
 
-// charged takes cost points before a request that is not a GraphQL query.
-func (l *limiter) charged(cost int, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := l.account(w, r).charge(cost); err != nil {
-			writeRateLimited(w, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // writeRateLimited is the one answer to a client out of points, whatever it asked for: 429 with
 // Retry-After, and a RATE_LIMITED error saying what the request costs and what is left.
 func writeRateLimited(w http.ResponseWriter, err error) {
