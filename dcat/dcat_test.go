@@ -70,7 +70,9 @@ func statementsOf(g *dcat.Graph) []statement {
 }
 
 func sorted(s []statement) []statement {
-	slices.SortFunc(s, func(a, b statement) int { return strings.Compare(strings.Join([]string{a.S, a.P, a.Value, a.Lang}, "\x00"), strings.Join([]string{b.S, b.P, b.Value, b.Lang}, "\x00")) })
+	slices.SortFunc(s, func(a, b statement) int {
+		return strings.Compare(strings.Join([]string{a.S, a.P, a.Value, a.Lang}, "\x00"), strings.Join([]string{b.S, b.P, b.Value, b.Lang}, "\x00"))
+	})
 	return slices.Compact(s)
 }
 
