@@ -80,7 +80,7 @@ var tables = map[string]table{
 	"metrics": {
 		titleSV: "Nyckeltal", titleEN: "Metrics",
 		filters: []string{byServiceArea, byMetric},
-		columns: []string{"id", "name", "description", "definition", "unit", "direction", "service_area_id", "kolada_id",
+		columns: []string{"id", "name", "name_en", "description", "description_en", "definition", "unit", "direction", "service_area_id", "kolada_id",
 			"headline", "related_metric_ids", "formula_numerator_id", "formula_denominator_id", "formula_factor", "source_id", "illustrative"},
 		rows: func(ctx context.Context, db *store.DB, c *store.Catalog, f Filter, row func(...any) error) error {
 			for _, m := range c.Metrics(f.ServiceArea) {
@@ -91,7 +91,7 @@ var tables = map[string]table{
 				if fm := m.Formula; fm != nil {
 					num, den, factor = fm.NumeratorID, fm.DenominatorID, fm.Factor
 				}
-				if err := row(m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID,
+				if err := row(m.ID, m.Name, m.NameEN, m.Description, m.DescriptionEN, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID,
 					m.Headline, strings.Join(m.RelatedIDs, ";"), num, den, factor, m.SourceID, c.Illustrative(m.SourceID)); err != nil {
 					return err
 				}

@@ -272,12 +272,14 @@ type ComplexityRoot struct {
 		Definition       func(childComplexity int) int
 		Derived          func(childComplexity int) int
 		Description      func(childComplexity int) int
+		DescriptionEN    func(childComplexity int) int
 		Direction        func(childComplexity int) int
 		Formula          func(childComplexity int) int
 		Headline         func(childComplexity int) int
 		ID               func(childComplexity int) int
 		KoladaID         func(childComplexity int) int
 		Name             func(childComplexity int) int
+		NameEN           func(childComplexity int) int
 		PaidFor          func(childComplexity int) int
 		PartsOfSameWhole func(childComplexity int) int
 		RelatedMetrics   func(childComplexity int) int
@@ -1618,6 +1620,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Description(childComplexity), true
+	case "Metric.descriptionEn":
+		if e.ComplexityRoot.Metric.DescriptionEN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.DescriptionEN(childComplexity), true
 	case "Metric.direction":
 		if e.ComplexityRoot.Metric.Direction == nil {
 			break
@@ -1654,6 +1662,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.nameEn":
+		if e.ComplexityRoot.Metric.NameEN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.NameEN(childComplexity), true
 	case "Metric.paidFor":
 		if e.ComplexityRoot.Metric.PaidFor == nil {
 			break
@@ -3163,10 +3177,12 @@ type Query {
   ): DeletionConnection!
 
   """
-  Find providers, metrics, service areas, agencies, coordination associations, sources, municipalities
-  and offices by name or description. Case and accents do not matter ("sodertalje" finds
-  "Södertälje"), every word must match, and a word may be the start of a longer one. Best matches
-  first; matches in names rank above matches in descriptions.
+  Find providers, metrics, service areas, agencies, coordination associations (by their target groups
+  and timeline too), authorisation schemes (by their notes and price items too), sources,
+  municipalities and offices by name, description or note, in Swedish or English ("pass rate" and
+  "godkända" both find the SFI pass rate). Case and accents do not matter ("sodertalje" finds
+  "Södertälje"), every word must match, and it may be any part of a longer word ("bron" finds
+  "Språkbron"). Best matches first; matches in names rank above matches in descriptions.
   """
   search(
     "The words to look for."
@@ -3829,10 +3845,14 @@ on several metrics together: a pass rate alone can be raised by letting weak stu
 type Metric implements Node {
   "The metric's global ID, for example ` + "`" + `Metric:sfi-pass-rate` + "`" + `."
   id: ID!
-  "The metric's short name."
+  "The metric's short name, in Swedish."
   name: String!
-  "What the metric shows, in plain words."
+  "The metric's short name in English, when it has one, for example ` + "`" + `Pass rate, SFI (Swedish for immigrants)` + "`" + `."
+  nameEn: String
+  "What the metric shows, in plain words, in Swedish."
   description: String!
+  "What the metric shows, in plain words, in English, when it is given."
+  descriptionEn: String
   "Exactly how it is computed: numerator, denominator, who is counted and when."
   definition: String!
   "What the value is measured in."
@@ -5124,8 +5144,12 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Metric_name(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_Metric_nameEn(ctx, field)
 	case "description":
 		return ec.fieldContext_Metric_description(ctx, field)
+	case "descriptionEn":
+		return ec.fieldContext_Metric_descriptionEn(ctx, field)
 	case "definition":
 		return ec.fieldContext_Metric_definition(ctx, field)
 	case "unit":
@@ -10195,6 +10219,29 @@ func (ec *executionContext) fieldContext_Metric_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
 }
 
+func (ec *executionContext) _Metric_nameEn(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_nameEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameEN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
+}
+
 func (ec *executionContext) _Metric_description(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10215,6 +10262,29 @@ func (ec *executionContext) _Metric_description(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Metric_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
+}
+
+func (ec *executionContext) _Metric_descriptionEn(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_descriptionEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DescriptionEN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_descriptionEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
 }
 
@@ -19695,9 +19765,19 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nameEn":
+			out.Values[i] = ec._Metric_nameEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "description":
 			out.Values[i] = ec._Metric_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "descriptionEn":
+			out.Values[i] = ec._Metric_descriptionEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "definition":
