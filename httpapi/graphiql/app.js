@@ -32,7 +32,7 @@ const fetcher = (params, options) =>
   send({ ...params, operationName: operationToRun(params.query, params.operationName) }, options);
 
 // The explorer lists the schema's fields with boxes to tick, so a query can be clicked together
-// instead of typed; it opens from the compass in the sidebar.
+// instead of typed; it opens from the third icon of the sidebar.
 const explorer = GraphiQLPluginExplorer.explorerPlugin();
 
 fetch('/graphiql/tour.json')
