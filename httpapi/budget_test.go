@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -150,17 +149,7 @@ func TestDownloadsArePricedByRows(t *testing.T) {
 	srv, _ := newTestServerFor(t, seeded(t), Options{RateLimit: defaultRateLimit, clock: stopped()})
 	get := func(path string, header map[string]string) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body) // the trailers come after the body
-		return resp, string(body)
+		return fetch(t, "GET", srv.URL+path, header, "") // reads the body, after which come the trailers
 	}
 	resp, body := get("/export/observations.csv", nil)
 	rows := strings.Count(body, "\r\n") - 1

@@ -48,4 +48,7 @@ fetch('/graphiql/tour.json')
         defaultEditorToolsVisibility: false,
       }),
     );
+  })
+  .catch((error) => {
+    document.getElementById('graphiql').textContent = `GraphiQL kunde inte läsa exemplen (${error}).`;
   });
