@@ -65,7 +65,7 @@ func TestAnExportThatFailsSaysWhichRow(t *testing.T) {
 		before, id := damage(t, path, seq)
 		for _, format := range []export.Format{export.CSV, export.NDJSON} {
 			var out bytes.Buffer
-			err := export.Write(t.Context(), &out, db, c, "observations", format)
+			_, err := export.Write(t.Context(), &out, db, c, export.File{Table: "observations", Format: format}, export.Filter{})
 			var rowErr *export.RowError
 			if !errors.As(err, &rowErr) || rowErr.Row != before+1 || rowErr.ID != id || (rowErr.Sent == 0) != (seq == "min") || int64(out.Len()) != rowErr.Sent ||
 				!strings.Contains(err.Error(), "value is +Inf, which no reader can use") {
@@ -80,7 +80,7 @@ func TestAnExportThatFailsSaysWhichRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone := &failingWriter{after: 10_000}
-	err = export.Write(t.Context(), gone, db, c, "observations", export.NDJSON)
+	_, err = export.Write(t.Context(), gone, db, c, export.File{Table: "observations", Format: export.NDJSON}, export.Filter{})
 	var rowErr *export.RowError
 	if !errors.As(err, &rowErr) || !errors.Is(err, io.ErrClosedPipe) || rowErr.Sent != 0 || rowErr.Row < 2 {
 		t.Errorf("export to a client that went away = %v, want a RowError at the row being written, with the writer's error", err)

@@ -48,14 +48,17 @@ var pageSizes = map[string]int{
 // nested lists from going unpriced.
 const otherLists = 10
 
-// measure prices an operation before it runs, the way GitHub's API does: each field costs one for
-// every object it could be asked of, and a list multiplies the cost of what is inside it by the page
-// size asked for (or the default). Each fragment is measured once and reused, so a query whose
-// fragments spread each other many times is measured in time proportional to its text, not to what
-// it would expand to.
+// measure prices an operation before it runs by the objects it could return, the way GitHub's API
+// counts nodes: every object a list or a page could hold costs one, times the objects around it, so
+// a page of 1,000 observations costs 1,000 however many of their fields it selects; scalars,
+// __typename and single objects (an observation's metric, a page's pageInfo) cost nothing, and every
+// operation costs at least one. Depth and the number of fields bound what the free parts can ask for.
+// Each fragment is measured once and reused, so a query whose fragments spread each other many times
+// is measured in time proportional to its text, not to what it would expand to.
 func measure(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) Cost {
-	m := measurer{vars: vars, fragments: map[string]Cost{}}
-	c := m.selections(op.SelectionSet)
+	m := measurer{vars: vars, fragments: map[fragmentKey]Cost{}}
+	c := m.selections(op.SelectionSet, 0)
+	c.Cost = add(c.Cost, 1)
 	for _, f := range doc.Fragments {
 		c.Aliases = add(c.Aliases, countAliases(f.SelectionSet))
 	}
@@ -67,27 +70,29 @@ func measure(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[strin
 
 type measurer struct {
 	vars      map[string]any
-	fragments map[string]Cost // measured at a multiplier of one
+	fragments map[fragmentKey]Cost
 	visiting  map[string]bool
 }
 
-// selections measures a selection set as asked of one object.
-func (m *measurer) selections(set ast.SelectionSet) Cost {
+// fragmentKey is a fragment as measured inside a page of a given size (0 outside connections).
+type fragmentKey struct {
+	name string
+	page int
+}
+
+// selections measures a selection set as asked of one object; page is the page size when the object
+// is a connection, whose edges and nodes hold that many objects.
+func (m *measurer) selections(set ast.SelectionSet, page int) Cost {
 	var total Cost
 	for _, sel := range set {
 		var c Cost
 		switch sel := sel.(type) {
 		case *ast.Field:
-			inner := m.selections(sel.SelectionSet)
-			c = Cost{
-				Cost:   add(1, mul(m.factor(sel), inner.Cost)),
-				Depth:  add(1, inner.Depth),
-				Fields: add(1, inner.Fields),
-			}
+			c = m.field(sel, page)
 		case *ast.InlineFragment:
-			c = m.selections(sel.SelectionSet)
+			c = m.selections(sel.SelectionSet, page)
 		case *ast.FragmentSpread:
-			c = m.fragment(sel)
+			c = m.fragment(sel, page)
 		}
 		total.Cost = add(total.Cost, c.Cost)
 		total.Fields = add(total.Fields, c.Fields)
@@ -96,8 +101,21 @@ func (m *measurer) selections(set ast.SelectionSet) Cost {
 	return total
 }
 
-func (m *measurer) fragment(spread *ast.FragmentSpread) Cost {
-	if c, ok := m.fragments[spread.Name]; ok {
+// field measures one field asked of one object: the objects it could return, each with what is asked
+// of it.
+func (m *measurer) field(f *ast.Field, page int) Cost {
+	objects, counted, innerPage := m.objects(f, page)
+	inner := m.selections(f.SelectionSet, innerPage)
+	each := inner.Cost
+	if counted {
+		each = add(each, 1)
+	}
+	return Cost{Cost: mul(objects, each), Depth: add(1, inner.Depth), Fields: add(1, inner.Fields)}
+}
+
+func (m *measurer) fragment(spread *ast.FragmentSpread, page int) Cost {
+	key := fragmentKey{spread.Name, page}
+	if c, ok := m.fragments[key]; ok {
 		return c
 	}
 	if spread.Definition == nil || m.visiting[spread.Name] { // validation refuses cycles; stay safe anyway
@@ -107,40 +125,55 @@ func (m *measurer) fragment(spread *ast.FragmentSpread) Cost {
 		m.visiting = map[string]bool{}
 	}
 	m.visiting[spread.Name] = true
-	c := m.selections(spread.Definition.SelectionSet)
+	c := m.selections(spread.Definition.SelectionSet, page)
 	delete(m.visiting, spread.Name)
-	m.fragments[spread.Name] = c
+	m.fragments[key] = c
 	return c
 }
 
-// factor is how many objects a field's selections are asked of, per object the field is asked of.
-func (m *measurer) factor(f *ast.Field) int {
-	if f.Definition == nil || f.Definition.Type.Elem == nil && !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
-		return 1 // a single object
-	}
-	args := f.ArgumentMap(m.vars)
-	if size, ok := pageSizes[f.Name]; ok {
-		for _, arg := range []string{"first", "last"} {
-			if n, ok := whole(args[arg]); ok && n >= 0 {
-				size = min(n, saturated)
-			}
-		}
-		return max(size, 1)
-	}
-	if f.Name == "nodes" && f.ObjectDefinition != nil && f.ObjectDefinition.Name == "Query" {
-		if ids, ok := args["ids"].([]any); ok {
-			return max(len(ids), 1)
-		}
+// objects says how many objects a field returns per object it is asked of, whether each is counted
+// (the elements of lists and pages are; a single object is not), and, for a connection, its page size.
+func (m *measurer) objects(f *ast.Field, page int) (objects int, counted bool, innerPage int) {
+	if f.Definition == nil || len(f.SelectionSet) == 0 {
+		return 0, false, 0 // a scalar, or __typename
 	}
 	parent := ""
 	if f.ObjectDefinition != nil {
 		parent = f.ObjectDefinition.Name
 	}
-	// A connection's page was priced on the connection; the schema's own description is fixed in size.
-	if strings.HasSuffix(parent, "Connection") || strings.HasPrefix(parent, "__") {
-		return 1
+	switch {
+	case strings.HasSuffix(parent, "Connection") && (f.Name == "edges" || f.Name == "nodes"):
+		return max(page, 1), true, 0
+	case strings.HasSuffix(f.Definition.Type.Name(), "Connection"):
+		return 1, false, m.pageSize(f)
+	case f.Definition.Type.Elem == nil:
+		return 1, false, 0
+	case strings.HasPrefix(parent, "__"): // the schema's own description, fixed in size
+		return 1, true, 0
+	case f.Name == "nodes" && parent == "Query":
+		if ids, ok := f.ArgumentMap(m.vars)["ids"].([]any); ok {
+			return max(len(ids), 1), true, 0
+		}
+	case pageSizes[f.Name] > 0: // a plain list with a length argument, such as search(first:)
+		return m.pageSize(f), true, 0
 	}
-	return otherLists
+	return otherLists, true, 0
+}
+
+// pageSize is the number of objects a page or a list with a length argument asks for: first or last,
+// or its default.
+func (m *measurer) pageSize(f *ast.Field) int {
+	size := pageSizes[f.Name]
+	if size == 0 {
+		size = otherLists
+	}
+	args := f.ArgumentMap(m.vars)
+	for _, arg := range []string{"first", "last"} {
+		if n, ok := whole(args[arg]); ok && n >= 0 {
+			size = min(n, saturated)
+		}
+	}
+	return max(size, 1)
 }
 
 func countAliases(set ast.SelectionSet) int {

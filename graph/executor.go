@@ -38,6 +38,8 @@ type Options struct {
 	Limits Limits // how large a query may be; DefaultLimits
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
+	// PublicURL is where readers reach the service: the downloads' URLs start with it.
+	PublicURL string
 
 	// everyFieldByGqlgen turns writeCellsDirectly off, so tests can compare its answers with gqlgen's.
 	everyFieldByGqlgen bool
@@ -51,7 +53,7 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	cfg := Config{Resolvers: &Resolver{db: db}}
+	cfg := Config{Resolvers: &Resolver{db: db, publicURL: opts.PublicURL}}
 	cfg.Directives.RequiresRole = requiresRole(opts.ReadOnly)
 	exec := executor.New(NewExecutableSchema(cfg))
 	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -218,6 +218,7 @@ type ComplexityRoot struct {
 	Dataset struct {
 		ContainsIllustrativeData func(childComplexity int) int
 		Description              func(childComplexity int) int
+		Distributions            func(childComplexity int) int
 		License                  func(childComplexity int) int
 		LicenseURL               func(childComplexity int) int
 		Publisher                func(childComplexity int) int
@@ -249,6 +250,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Distribution struct {
+		Dialect   func(childComplexity int) int
+		Filters   func(childComplexity int) int
+		Format    func(childComplexity int) int
+		MediaType func(childComplexity int) int
+		Table     func(childComplexity int) int
+		Title     func(childComplexity int) int
+		TitleEn   func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
 	ImportObservationsPayload struct {
 		Added     func(childComplexity int) int
 		Changed   func(childComplexity int) int
@@ -260,12 +272,14 @@ type ComplexityRoot struct {
 		Definition       func(childComplexity int) int
 		Derived          func(childComplexity int) int
 		Description      func(childComplexity int) int
+		DescriptionEN    func(childComplexity int) int
 		Direction        func(childComplexity int) int
 		Formula          func(childComplexity int) int
 		Headline         func(childComplexity int) int
 		ID               func(childComplexity int) int
 		KoladaID         func(childComplexity int) int
 		Name             func(childComplexity int) int
+		NameEN           func(childComplexity int) int
 		PaidFor          func(childComplexity int) int
 		PartsOfSameWhole func(childComplexity int) int
 		RelatedMetrics   func(childComplexity int) int
@@ -582,6 +596,7 @@ type DatasetResolver interface {
 	ContainsIllustrativeData(ctx context.Context, obj *store.DatasetInfo) (bool, error)
 
 	Sources(ctx context.Context, obj *store.DatasetInfo) ([]*store.Source, error)
+	Distributions(ctx context.Context, obj *store.DatasetInfo) ([]*model.Distribution, error)
 }
 type MetricResolver interface {
 	ServiceArea(ctx context.Context, obj *store.Metric) (*store.ServiceArea, error)
@@ -1400,6 +1415,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Description(childComplexity), true
+	case "Dataset.distributions":
+		if e.ComplexityRoot.Dataset.Distributions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.Distributions(childComplexity), true
 	case "Dataset.license":
 		if e.ComplexityRoot.Dataset.License == nil {
 			break
@@ -1507,6 +1528,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletionEdge.Node(childComplexity), true
 
+	case "Distribution.dialect":
+		if e.ComplexityRoot.Distribution.Dialect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Dialect(childComplexity), true
+	case "Distribution.filters":
+		if e.ComplexityRoot.Distribution.Filters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Filters(childComplexity), true
+	case "Distribution.format":
+		if e.ComplexityRoot.Distribution.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Format(childComplexity), true
+	case "Distribution.mediaType":
+		if e.ComplexityRoot.Distribution.MediaType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.MediaType(childComplexity), true
+	case "Distribution.table":
+		if e.ComplexityRoot.Distribution.Table == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Table(childComplexity), true
+	case "Distribution.title":
+		if e.ComplexityRoot.Distribution.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Title(childComplexity), true
+	case "Distribution.titleEn":
+		if e.ComplexityRoot.Distribution.TitleEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.TitleEn(childComplexity), true
+	case "Distribution.url":
+		if e.ComplexityRoot.Distribution.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.URL(childComplexity), true
+
 	case "ImportObservationsPayload.added":
 		if e.ComplexityRoot.ImportObservationsPayload.Added == nil {
 			break
@@ -1550,6 +1620,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Description(childComplexity), true
+	case "Metric.descriptionEn":
+		if e.ComplexityRoot.Metric.DescriptionEN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.DescriptionEN(childComplexity), true
 	case "Metric.direction":
 		if e.ComplexityRoot.Metric.Direction == nil {
 			break
@@ -1586,6 +1662,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Metric.Name(childComplexity), true
+	case "Metric.nameEn":
+		if e.ComplexityRoot.Metric.NameEN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.NameEN(childComplexity), true
 	case "Metric.paidFor":
 		if e.ComplexityRoot.Metric.PaidFor == nil {
 			break
@@ -2992,9 +3074,11 @@ type Query {
   dataset: Dataset!
 
   """
-  What this query costs and how many points the caller has left. Each caller (an API token, or else an
-  address) may spend a number of points a minute; a query costs about as many points as objects it
-  could return, counted before it runs from the page sizes it asks for. The same figures are in the
+  What this query was charged before it ran and how many points the caller had left then. Each caller
+  (an API token, or else an address) may spend a number of points a minute. Before it runs, a query is
+  charged the objects it could return (each object a page or list could hold; scalars, ` + "`" + `__typename` + "`" + `
+  and single objects are free; one at least), counted from the page sizes it asks for; once it has run,
+  the charge becomes the objects it returned, and the rest is given back. The final figures are in the
   X-Query-Cost and X-RateLimit-* headers of every answer.
   """
   rateLimit: RateLimit!
@@ -3093,10 +3177,12 @@ type Query {
   ): DeletionConnection!
 
   """
-  Find providers, metrics, service areas, agencies, coordination associations, sources, municipalities
-  and offices by name or description. Case and accents do not matter ("sodertalje" finds
-  "Södertälje"), every word must match, and a word may be the start of a longer one. Best matches
-  first; matches in names rank above matches in descriptions.
+  Find providers, metrics, service areas, agencies, coordination associations (by their target groups
+  and timeline too), authorisation schemes (by their notes and price items too), sources,
+  municipalities and offices by name, description or note, in Swedish or English ("pass rate" and
+  "godkända" both find the SFI pass rate). Case and accents do not matter ("sodertalje" finds
+  "Södertälje"), every word must match, and it may be any part of a longer word ("bron" finds
+  "Språkbron"). Best matches first; matches in names rank above matches in descriptions.
   """
   search(
     "The words to look for."
@@ -3195,6 +3281,51 @@ type Dataset {
   suppressBelow: Int!
   "Every source the data comes from."
   sources: [Source!]!
+  """
+  Every file of the data set to download: each table (providers, metrics, observations, schemes, price
+  lists and their items, authorisations and their history, sources, offices, places, associations …)
+  as CSV for scripts, CSV for Excel in Swedish, an Excel workbook and NDJSON. Add the filters a file
+  takes to its URL to download part of it, for example ` + "`" + `?municipality=0183&period=2018` + "`" + `.
+  """
+  distributions: [Distribution!]!
+}
+
+"A file of the data set to download: one table in one format."
+type Distribution {
+  "What the file holds, in Swedish, for example ` + "`" + `Resultat (observationer) (Excel)` + "`" + `."
+  title: String!
+  "What the file holds, in English, for example ` + "`" + `Results (observations) (Excel)` + "`" + `."
+  titleEn: String!
+  "The table, as its URL names it, for example ` + "`" + `observations` + "`" + `."
+  table: String!
+  "The file's format."
+  format: DownloadFormat!
+  "For a CSV file, how it is written; null for other formats."
+  dialect: CsvDialect
+  "The file's media type, for example ` + "`" + `text/csv` + "`" + `."
+  mediaType: String!
+  "Where to download it."
+  url: String!
+  "The filters the file takes, as URL parameters: some of ` + "`" + `serviceArea` + "`" + ` (an ID), ` + "`" + `municipality` + "`" + ` (a four-digit code), ` + "`" + `metric` + "`" + ` (an ID) and ` + "`" + `period` + "`" + `."
+  filters: [String!]!
+}
+
+"A format a table can be downloaded in."
+enum DownloadFormat {
+  "Comma- or semicolon-separated values, with a header row."
+  CSV
+  "An Excel workbook (Office Open XML) with typed cells: codes as text, figures as numbers, dates as dates; the header row frozen and filtered."
+  XLSX
+  "Newline-delimited JSON: one object per row, the texts exactly as stored."
+  NDJSON
+}
+
+"How a CSV file is written."
+enum CsvDialect {
+  "RFC 4180, for scripts: UTF-8 without a byte-order mark, commas, decimal points."
+  RFC_4180
+  "For Excel and LibreOffice in a Swedish locale: a UTF-8 byte-order mark, semicolons, decimal commas (` + "`" + `?dialect=excel-sv` + "`" + `)."
+  EXCEL_SV
 }
 
 """
@@ -3714,10 +3845,14 @@ on several metrics together: a pass rate alone can be raised by letting weak stu
 type Metric implements Node {
   "The metric's global ID, for example ` + "`" + `Metric:sfi-pass-rate` + "`" + `."
   id: ID!
-  "The metric's short name."
+  "The metric's short name, in Swedish."
   name: String!
-  "What the metric shows, in plain words."
+  "The metric's short name in English, when it has one, for example ` + "`" + `Pass rate, SFI (Swedish for immigrants)` + "`" + `."
+  nameEn: String
+  "What the metric shows, in plain words, in Swedish."
   description: String!
+  "What the metric shows, in plain words, in English, when it is given."
+  descriptionEn: String
   "Exactly how it is computed: numerator, denominator, who is counted and when."
   definition: String!
   "What the value is measured in."
@@ -4566,7 +4701,7 @@ type PriceListPayload {
 
 "A caller's standing against the rate limit, after the query that asks."
 type RateLimit {
-  "What this query cost, in points."
+  "What this query was charged before it ran, in points: the objects it could return."
   cost: Int!
   "How many points the caller may spend a minute."
   limit: Int!
@@ -4919,6 +5054,8 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_suppressBelow(ctx, field)
 	case "sources":
 		return ec.fieldContext_Dataset_sources(ctx, field)
+	case "distributions":
+		return ec.fieldContext_Dataset_distributions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
 }
@@ -4965,6 +5102,28 @@ func (ec *executionContext) childFields_DeletionEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DeletionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Distribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_Distribution_title(ctx, field)
+	case "titleEn":
+		return ec.fieldContext_Distribution_titleEn(ctx, field)
+	case "table":
+		return ec.fieldContext_Distribution_table(ctx, field)
+	case "format":
+		return ec.fieldContext_Distribution_format(ctx, field)
+	case "dialect":
+		return ec.fieldContext_Distribution_dialect(ctx, field)
+	case "mediaType":
+		return ec.fieldContext_Distribution_mediaType(ctx, field)
+	case "url":
+		return ec.fieldContext_Distribution_url(ctx, field)
+	case "filters":
+		return ec.fieldContext_Distribution_filters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
+}
+
 func (ec *executionContext) childFields_ImportObservationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "added":
@@ -4985,8 +5144,12 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Metric_name(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_Metric_nameEn(ctx, field)
 	case "description":
 		return ec.fieldContext_Metric_description(ctx, field)
+	case "descriptionEn":
+		return ec.fieldContext_Metric_descriptionEn(ctx, field)
 	case "definition":
 		return ec.fieldContext_Metric_definition(ctx, field)
 	case "unit":
@@ -9459,6 +9622,38 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Dataset_distributions(ctx context.Context, field graphql.CollectedField, obj *store.DatasetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_distributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dataset().Distributions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Distribution) graphql.Marshaler {
+			return ec.marshalNDistribution2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDistributionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_distributions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dataset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteObservationsPayload_deleted(ctx context.Context, field graphql.CollectedField, obj *model.DeleteObservationsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9702,6 +9897,190 @@ func (ec *executionContext) fieldContext_DeletionEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Distribution_title(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_titleEn(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_titleEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TitleEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_titleEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_table(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_table(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Table, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_table(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_format(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DownloadFormat) graphql.Marshaler {
+			return ec.marshalNDownloadFormat2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDownloadFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "DownloadFormat")
+}
+
+func (ec *executionContext) _Distribution_dialect(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_dialect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dialect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CSVDialect) graphql.Marshaler {
+			return ec.marshalOCsvDialect2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐCSVDialect(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_dialect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "CsvDialect")
+}
+
+func (ec *executionContext) _Distribution_mediaType(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_mediaType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_mediaType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_url(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_filters(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_filters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_filters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
 func (ec *executionContext) _ImportObservationsPayload_added(ctx context.Context, field graphql.CollectedField, obj *store.ImportResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9840,6 +10219,29 @@ func (ec *executionContext) fieldContext_Metric_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
 }
 
+func (ec *executionContext) _Metric_nameEn(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_nameEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameEN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
+}
+
 func (ec *executionContext) _Metric_description(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9860,6 +10262,29 @@ func (ec *executionContext) _Metric_description(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Metric_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
+}
+
+func (ec *executionContext) _Metric_descriptionEn(ctx context.Context, field graphql.CollectedField, obj *store.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_descriptionEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DescriptionEN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_descriptionEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Metric", field, false, false, "String")
 }
 
@@ -19023,6 +19448,12 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dataset_sources(ctx, field, obj)
 				})
+		case "distributions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dataset_distributions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19197,6 +19628,74 @@ func (ec *executionContext) _DeletionEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var distributionImplementors = []string{"Distribution"}
+
+func (ec *executionContext) _Distribution(ctx context.Context, sel ast.SelectionSet, obj *model.Distribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Distribution")
+		case "title":
+			out.Values[i] = ec._Distribution_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleEn":
+			out.Values[i] = ec._Distribution_titleEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "table":
+			out.Values[i] = ec._Distribution_table(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._Distribution_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dialect":
+			out.Values[i] = ec._Distribution_dialect(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mediaType":
+			out.Values[i] = ec._Distribution_mediaType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Distribution_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filters":
+			out.Values[i] = ec._Distribution_filters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var importObservationsPayloadImplementors = []string{"ImportObservationsPayload"}
 
 func (ec *executionContext) _ImportObservationsPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ImportResult) graphql.Marshaler {
@@ -19266,9 +19765,19 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nameEn":
+			out.Values[i] = ec._Metric_nameEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "description":
 			out.Values[i] = ec._Metric_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "descriptionEn":
+			out.Values[i] = ec._Metric_descriptionEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "definition":
@@ -22013,6 +22522,40 @@ func (ec *executionContext) marshalNDeletionEdge2ᚕgithubᚗcomᚋjamforelseᚋ
 	return ret
 }
 
+func (ec *executionContext) marshalNDistribution2ᚕᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDistributionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Distribution) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDistribution2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDistribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDistribution2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Distribution!")
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDownloadFormat2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDownloadFormat(ctx context.Context, v any) (model.DownloadFormat, error) {
+	var res model.DownloadFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDownloadFormat2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐDownloadFormat(ctx context.Context, sel ast.SelectionSet, v model.DownloadFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23062,6 +23605,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNSuspendAuthorisationInput2githubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐSuspendAuthorisationInput(ctx context.Context, v any) (model.SuspendAuthorisationInput, error) {
 	res, err := ec.unmarshalInputSuspendAuthorisationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23298,6 +23870,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCsvDialect2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐCSVDialect(ctx context.Context, v any) (*model.CSVDialect, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CSVDialect)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCsvDialect2ᚖgithubᚗcomᚋjamforelseᚋapiᚋgraphᚋmodelᚐCSVDialect(ctx context.Context, sel ast.SelectionSet, v *model.CSVDialect) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(ctx context.Context, v any) (*store.Date, error) {

@@ -19,7 +19,7 @@ func (a *testAPI) fingerprint(t *testing.T) string {
 	}
 	var b strings.Builder
 	for _, table := range export.Tables() {
-		if err := export.Write(t.Context(), &b, a.db, c, table, export.NDJSON); err != nil {
+		if _, err := export.Write(t.Context(), &b, a.db, c, export.File{Table: table, Format: export.NDJSON}, export.Filter{}); err != nil {
 			t.Fatal(err)
 		}
 	}

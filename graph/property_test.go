@@ -61,8 +61,6 @@ func randomDataset(r *rand.Rand) (*store.Dataset, []*store.Observation) {
 	return ds, suppressed
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // TestRanksAndSuppressionOnRandomData checks, on many random data sets, that every rank agrees with
 // sorting the unsuppressed values by the metric's direction, that summaries use only those values, and
 // that no suppressed value appears anywhere in any answer: comparison, observations, node, results or

@@ -9,7 +9,8 @@ import (
 
 // Resolver holds what the resolvers depend on.
 type Resolver struct {
-	db *store.DB
+	db        *store.DB
+	publicURL string // where readers reach the service, for the downloads' URLs
 }
 
 // catalog returns the catalog the request reads: in a request's read snapshot (store.DB.BeginRead),

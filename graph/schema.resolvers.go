@@ -154,6 +154,11 @@ func (r *datasetResolver) Sources(ctx context.Context, obj *store.DatasetInfo) (
 	return fromCatalog(ctx, r.Resolver, (*store.Catalog).Sources)
 }
 
+// Distributions is the resolver for the distributions field.
+func (r *datasetResolver) Distributions(ctx context.Context, obj *store.DatasetInfo) ([]*model.Distribution, error) {
+	return r.distributions(), nil
+}
+
 // ServiceArea is the resolver for the serviceArea field.
 func (r *metricResolver) ServiceArea(ctx context.Context, obj *store.Metric) (*store.ServiceArea, error) {
 	return fromCatalog(ctx, r.Resolver, func(c *store.Catalog) *store.ServiceArea { return c.ServiceArea(obj.ServiceAreaID) })

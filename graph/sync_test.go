@@ -115,6 +115,14 @@ func TestSearch(t *testing.T) {
 		{"språkbron", "Provider:sprakbron-utbildning"},
 		{"N18946 godkända", "Metric:sfi-pass-rate"}, // the Kolada ID and a word of the name
 		{"kolada", "Source:kolada"},
+		{"pass rate", "Metric:sfi-pass-rate"},                                      // English: the metric's English name
+		{"dropout basic", "Metric:basic-dropout-rate"},                             // English, several words
+		{"bron", "Provider:sprakbron-utbildning"},                                  // part of a word
+		{"kansliet", "Office:sundbyberg-kvalitetskansli"},                          // the end of a word
+		{"nämnden föreslås", "AuthorisationScheme:0183-gymnasial-vuxenutbildning"}, // a scheme's note
+		{"sjukskrivna", "CoordinationAssociation:sundbyberg"},                      // a target group's description
+		{"bron ab", "Provider:sprakbron-utbildning"},                               // a word too short for trigrams, found by LIKE
+		{"SFI qx", ""},                      // a word too short for trigrams must match too
 		{`"unbalanced (quotes* AND OR`, ""}, // no syntax error, just no hits
 	}
 	for _, tt := range tests {

@@ -69,7 +69,7 @@ func writePublic(w http.ResponseWriter, r *http.Request, key answerKey, version 
 	if gzipped && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		encoding = "gzip"
 	}
-	if r.Method == http.MethodGet && notModified(w, r, maxAge, etagOf(version, string(key[:]), encoding, h.Get("Content-Type"))) {
+	if r.Method == http.MethodGet && notModified(w, r, maxAge, answerETag(version, key, encoding, h.Get("Content-Type"))) {
 		return
 	}
 	if gzipped && encoding == "identity" {
@@ -87,6 +87,13 @@ func writePublic(w http.ResponseWriter, r *http.Request, key answerKey, version 
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+}
+
+// answerETag names one representation of a public answer: the answer to these request bytes at this
+// data version, in this encoding and media type. It is known before the query runs, so a client that
+// holds the answer is told so at no cost (graphqlHandler.unchanged).
+func answerETag(version int64, key answerKey, encoding, contentType string) string {
+	return etagOf(version, string(key[:]), encoding, contentType)
 }
 
 // etagOf names one representation of an answer of the given data version by everything it depends on.
@@ -130,8 +137,9 @@ type answerCache struct {
 	runs chan struct{}
 }
 
-// keptAnswer is an answer as kept: its JSON, gzip-compressed, what its query costs, which every
-// reader is charged as if the query ran, and the operation's name, for the log and the metrics.
+// keptAnswer is an answer as kept: its JSON, gzip-compressed, what its query cost when it ran (the
+// objects it returned), which every reader is charged as if the query ran again, and the operation's
+// name, for the log and the metrics.
 type keptAnswer struct {
 	gz        []byte
 	cost      int
@@ -154,40 +162,40 @@ func (c *answerCache) get(key answerKey) (keptAnswer, bool) {
 	return c.answers.GetIfPresent(key)
 }
 
-// fill returns the answer kept under key, running the query to make it if there is none, once for all
-// who ask at the same time, and keeping it with about's cost and operation; gzipped says whether the
-// answer is compressed. run returns the answer's JSON and whether it is free of errors. An answer with
-// errors is never kept or shared: it comes back, not clean, to the request that ran it, and a request
-// that waited for a run that failed runs the query for itself.
-func (c *answerCache) fill(ctx context.Context, key answerKey, about keptAnswer, run func() ([]byte, bool)) (answer []byte, gzipped, clean bool) {
+// fill returns the answer kept under key and what it cost, running the query to make it if there is
+// none, once for all who ask at the same time, and keeping it with the operation's name; gzipped says
+// whether the answer is compressed. run
+// returns the answer's JSON, its cost and whether it is free of errors. An answer with errors is never
+// kept or shared: it comes back, not clean, to the request that ran it, and a request that waited for a
+// run that failed runs the query for itself.
+func (c *answerCache) fill(ctx context.Context, key answerKey, operation string, run func() ([]byte, int, bool)) (answer []byte, cost int, gzipped, clean bool) {
 	var failed []byte
 	v, _, _ := c.running.Do(string(key[:]), func() (any, error) {
 		if kept, ok := c.answers.GetIfPresent(key); ok { // kept by a run that ended since this request looked
-			return kept.gz, nil
+			return kept, nil
 		}
 		select {
 		case c.runs <- struct{}{}:
 			defer func() { <-c.runs }()
 		case <-ctx.Done(): // the client left, or its time ran out, while it waited: run fails at once
 		}
-		answer, clean := run()
+		answer, cost, clean := run()
 		if !clean {
 			failed = answer
 			return nil, nil
 		}
-		about.gz = compress(answer)
-		c.answers.Set(key, about)
-		gz := about.gz
-		return gz, nil
+		kept := keptAnswer{gz: compress(answer), cost: cost, operation: operation}
+		c.answers.Set(key, kept)
+		return kept, nil
 	})
-	switch gz, _ := v.([]byte); {
+	switch kept, ok := v.(keptAnswer); {
 	case failed != nil: // this request ran the query, and it failed
-		return failed, false, false
-	case gz == nil: // another request ran it, and it failed: run it for this one, without sharing
-		answer, clean := run()
-		return answer, false, clean
+		return failed, 0, false, false
+	case !ok: // another request ran it, and it failed: run it for this one, without sharing
+		answer, cost, clean := run()
+		return answer, cost, false, clean
 	default:
-		return gz, true, true
+		return kept.gz, kept.cost, true, true
 	}
 }
 

@@ -49,7 +49,7 @@ type graphqlHandler struct {
 func newGraphQLHandler(logger *slog.Logger, db *store.DB, limiter *limiter, opts Options) *graphqlHandler {
 	return &graphqlHandler{
 		db:      db,
-		exec:    graph.NewExecutor(db, logger, graph.Options{Limits: opts.Limits, ReadOnly: opts.ReadOnly}),
+		exec:    graph.NewExecutor(db, logger, graph.Options{Limits: opts.Limits, ReadOnly: opts.ReadOnly, PublicURL: opts.PublicURL}),
 		answers: newAnswerCache(opts.CacheSize),
 		limiter: limiter,
 		maxBody: opts.MaxBody,
@@ -76,8 +76,11 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The time limit reaches SQLite too: a statement still running when it passes is interrupted.
 	ctx, cancel := context.WithTimeout(r.Context(), g.timeout)
 	defer cancel()
-	meter := g.limiter.meter(w, r)
-	if g.serveKept(ctx, w, r, raw, meter) {
+	if g.unchanged(ctx, w, r, raw) {
+		return
+	}
+	acct := g.limiter.account(w, r)
+	if g.serveKept(ctx, w, r, raw, acct) {
 		return
 	}
 
@@ -85,7 +88,7 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx = graph.WithMeter(graphql.StartOperationTrace(ctx), meter)
+	ctx = graph.WithMeter(graphql.StartOperationTrace(ctx), acct.charge)
 	rc, errs := g.exec.CreateOperationContext(ctx, params)
 	if rc.Operation != nil { // found, even if then refused (its variables, its price)
 		noteOperation(ctx, rc.Operation.Name)
@@ -95,11 +98,32 @@ func (g *graphqlHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rc.Operation.Operation != ast.Query { // its reads see its own writes: no snapshot
-		writeAnswer(w, g.execute(ctx, rc))
+		resp := g.execute(ctx, rc)
+		if len(resp.Errors) == 0 {
+			acct.settle(graph.Returned(resp.Data))
+		}
+		writeAnswer(w, resp)
 		return
 	}
-	quota, _ := graph.QuotaOf(rc)
-	g.serveQuery(ctx, w, r, raw, rc, quota.Cost)
+	g.serveQuery(ctx, w, r, raw, rc, acct)
+}
+
+// unchanged answers 304 Not Modified, at no cost, to a GET whose If-None-Match names the answer it
+// would get: the ETag is known from the request before the query is read (see writePublic).
+func (g *graphqlHandler) unchanged(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte) bool {
+	if r.Method != http.MethodGet || r.Header.Get("If-None-Match") == "" || !mayBePublic(r) {
+		return false
+	}
+	c, err := g.db.Catalog(ctx)
+	if err != nil {
+		return false
+	}
+	encoding := "identity"
+	if g.answers != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		encoding = "gzip" // a kept answer is gzipped
+	}
+	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
+	return notModified(w, r, g.maxAge, answerETag(c.Info.Version, key, encoding, w.Header().Get("Content-Type")))
 }
 
 // params decodes a request for gqlgen, or answers it and reports false. A mutation sent over GET or
@@ -135,9 +159,9 @@ func (g *graphqlHandler) params(w http.ResponseWriter, r *http.Request, raw []by
 }
 
 // serveKept answers from the answer cache, if it holds the answer to these bytes, without decoding,
-// parsing or measuring them; the reader is charged what the query costs all the same. The data version
+// parsing or measuring them; the reader is charged what the query cost when it ran. The data version
 // is the store's, read from the file at most 100 ms ago (see store.versionTTL).
-func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte, meter graph.Meter) bool {
+func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte, acct *account) bool {
 	if g.answers == nil || !mayBePublic(r) {
 		return false
 	}
@@ -151,7 +175,7 @@ func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r
 		return false
 	}
 	noteOperation(ctx, kept.operation)
-	if _, err := meter(kept.cost); err != nil {
+	if _, err := acct.charge(kept.cost); err != nil {
 		writeRateLimited(w, err)
 		return true
 	}
@@ -160,8 +184,10 @@ func (g *graphqlHandler) serveKept(ctx context.Context, w http.ResponseWriter, r
 	return true
 }
 
-// serveQuery runs a query in one read snapshot, and keeps its answer when it is public.
-func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte, rc *graphql.OperationContext, cost int) {
+// serveQuery runs a query in one read snapshot, and keeps its answer when it is public. The query was
+// charged the most objects it could return; once it has run without errors, the charge becomes what
+// it returned.
+func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, r *http.Request, raw []byte, rc *graphql.OperationContext, acct *account) {
 	ctx, end := g.db.BeginRead(ctx)
 	defer end()
 	var c *store.Catalog
@@ -171,27 +197,32 @@ func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, 
 	if c == nil {
 		resp := g.execute(ctx, rc)
 		end() // before the answer is written: who reads it finds the connection free
+		if len(resp.Errors) == 0 {
+			acct.settle(graph.Returned(resp.Data))
+		}
 		writeAnswer(w, resp)
 		return
 	}
-	run := func() ([]byte, bool) {
+	run := func() ([]byte, int, bool) {
 		resp := g.execute(ctx, rc)
 		body, ok := marshalJSON(resp)
-		return body, ok && len(resp.Errors) == 0
+		return body, graph.Returned(resp.Data), ok && len(resp.Errors) == 0
 	}
 	key := keyOf(c.Info.Version, graph.Today(), r.Method, raw)
 	var answer []byte
+	var cost int
 	var gzipped, clean bool
 	if g.answers == nil {
-		answer, clean = run()
+		answer, cost, clean = run()
 	} else {
-		answer, gzipped, clean = g.answers.fill(ctx, key, keptAnswer{cost: cost, operation: rc.Operation.Name}, run)
+		answer, cost, gzipped, clean = g.answers.fill(ctx, key, rc.Operation.Name, run)
 	}
 	end()
 	if !clean {
 		writeBody(w, http.StatusOK, answer)
 		return
 	}
+	acct.settle(cost)
 	if g.answers != nil {
 		w.Header().Set("X-Cache", "MISS")
 	}

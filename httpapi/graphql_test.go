@@ -119,8 +119,10 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	}
 }
 
-// TestRateLimit: a client that spends its points gets 429 with Retry-After and RATE_LIMITED; another
-// client is not affected; the cost and what is left are in the headers and in rateLimit.
+// TestRateLimit: a query is charged before it runs the objects it could return, and after it what it
+// returned; a client whose points cannot hold what a query could return gets 429 with Retry-After and
+// RATE_LIMITED; another client is not affected; the cost and what is left are in the headers and, as
+// charged before the query ran, in rateLimit.
 func TestRateLimit(t *testing.T) {
 	api := newTestAPI(t, Options{RateLimit: 100, clock: stopped()})
 	body, _ := json.Marshal(map[string]string{"query": "{ rateLimit { cost limit remaining } providers(first: 20) { nodes { id } } }"})
@@ -133,16 +135,18 @@ func TestRateLimit(t *testing.T) {
 		return rec
 	}
 	first := post("192.0.2.1")
-	// rateLimit costs 1 + 3, providers 1 + 20 × (nodes and id): 45 of the 100.
-	if first.Code != 200 || first.Header().Get("X-Query-Cost") != "45" || !strings.Contains(first.Body.String(), `"rateLimit":{"cost":45,"limit":100,"remaining":55}`) {
+	// Before it runs: 1, and 20 providers. It returns the seed's 7 providers: 1 + 7 = 8 of the 100.
+	if first.Code != 200 || first.Header().Get("X-Query-Cost") != "8" || first.Header().Get("X-RateLimit-Remaining") != "92" ||
+		!strings.Contains(first.Body.String(), `"rateLimit":{"cost":21,"limit":100,"remaining":79}`) {
 		t.Fatalf("first request: %d %v %s", first.Code, first.Header(), first.Body)
 	}
 	var statuses []int
-	for range 2 {
+	for range 10 {
 		statuses = append(statuses, post("192.0.2.1").Code)
 	}
-	if !slices.Equal(statuses, []int{200, 429}) {
-		t.Errorf("statuses of two more requests at 45 points = %v; want 200 and 429 (55 points left)", statuses)
+	// Nine more leave 20 points, fewer than the 21 the query could cost: the tenth is refused.
+	if want := append(slices.Repeat([]int{200}, 9), 429); !slices.Equal(statuses, want) {
+		t.Errorf("statuses of ten more requests = %v; want %v", statuses, want)
 	}
 	refused := post("192.0.2.1")
 	want := `{"errors":[{"extensions":{"code":"RATE_LIMITED","retryAfter":`

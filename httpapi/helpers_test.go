@@ -183,3 +183,14 @@ func fetch(t testing.TB, method, url string, header map[string]string, body stri
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
+
+// newPublicServer serves the seed data on a loopback port whose address is the server's public URL, so
+// the links it gives can be followed.
+func newPublicServer(t testing.TB, opts Options) *httptest.Server {
+	srv := httptest.NewUnstartedServer(nil)
+	opts.PublicURL = "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = newTestAPIFor(t, seeded(t), opts).h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -32,6 +32,10 @@ type Options struct {
 	CacheSize int64
 	// ReadOnly refuses every mutation: the server reads a database that another process writes.
 	ReadOnly bool
+	// PublicURL is where readers reach the service, such as https://data.example.se: every link and IRI
+	// in the data set's description and the graph's list of downloads starts with it, never with a
+	// request's Host or X-Forwarded-Proto, which anyone can write. http://localhost:8080 by default.
+	PublicURL string
 	// Metrics, when not nil, count every request (see NewMetrics); they are served elsewhere.
 	Metrics *Metrics
 
@@ -43,12 +47,8 @@ type Options struct {
 	clock func() time.Time // the rate limit's; time.Now (tests stop it, so buckets do not refill)
 }
 
-// exportCost and datasetCost are what a bulk download and the data set's description cost against the
-// rate limit: a download as much as a large query.
-const (
-	exportCost  = 5000
-	datasetCost = 10
-)
+// datasetCost is what the data set's description costs against the rate limit.
+const datasetCost = 10
 
 // New returns the whole HTTP surface with its middleware.
 func New(logger *slog.Logger, db *store.DB, opts Options) http.Handler {
@@ -77,6 +77,9 @@ func withDefaults(opts Options) Options {
 	if opts.MaxAge == 0 {
 		opts.MaxAge = time.Minute
 	}
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://localhost:8080"
+	}
 	return opts
 }
 
@@ -88,8 +91,13 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, db *store.DB, clients cl
 	limiter := newLimiter(opts.RateLimit, clients, opts.clock)
 	auth := authenticate(logger, db)
 	mux.Handle(graphqlRoute, auth(newGraphQLHandler(logger, db, limiter, opts)))
-	mux.Handle("GET /export/{file}", auth(limiter.charged(exportCost, handleExport(logger, db, opts.MaxAge))))
-	mux.Handle("GET /dataset.jsonld", auth(limiter.charged(datasetCost, handleDatasetJSONLD(logger, db))))
+	mux.Handle("GET /export/{file}", auth(handleExport(logger, db, limiter, opts.MaxAge)))
+	// The data set's description for data portals, one graph in three syntaxes, or the one asked for.
+	describe := &describer{logger: logger, db: db, base: opts.PublicURL, maxAge: opts.MaxAge}
+	mux.Handle("GET /dataset", auth(describe.handle(limiter, "")))
+	mux.Handle("GET /dataset.rdf", auth(describe.handle(limiter, mediaRDFXML)))
+	mux.Handle("GET /dataset.ttl", auth(describe.handle(limiter, mediaTurtle)))
+	mux.Handle("GET /dataset.jsonld", auth(describe.handle(limiter, mediaJSONLD)))
 	mux.Handle("GET /healthz", handleHealthz(logger, db))
 	ui := graphiql.Handler()
 	mux.Handle("GET /{$}", ui)

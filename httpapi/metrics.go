@@ -42,7 +42,7 @@ func NewMetrics(db *store.DB) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}},
 			[]string{"route", "operation"}),
 		cost: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jamforelse_graphql_query_cost",
-			Help:    "Points each GraphQL request was charged against its client's rate limit (its cost as priced before it ran), by operation name.",
+			Help:    "Points each answered GraphQL request was charged against its client's rate limit (X-Query-Cost: the objects it returned), by operation name.",
 			Buckets: []float64{1, 10, 100, 1000, 2500, 5000, 10000, 25000}},
 			[]string{"operation"}),
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jamforelse_answer_cache_requests_total",

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,16 @@ func sample(t *testing.T, families map[string]*dto.MetricFamily, name string, la
 	return nil
 }
 
+// cost reads an answer's X-Query-Cost, which must be there and more than 0.
+func cost(t *testing.T, h http.Header) float64 {
+	t.Helper()
+	n, err := strconv.Atoi(h.Get("X-Query-Cost"))
+	if err != nil || n <= 0 {
+		t.Fatalf("X-Query-Cost: %q", h.Get("X-Query-Cost"))
+	}
+	return float64(n)
+}
+
 func counter(t *testing.T, families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
 	t.Helper()
 	return sample(t, families, name, labels...).GetCounter().GetValue()
@@ -70,16 +82,26 @@ func TestMetricsAfterKnownRequests(t *testing.T) {
 	m := NewMetrics(db)
 	api := newTestAPIFor(t, db, Options{Metrics: m, CacheSize: 1 << 20, RateLimit: 100, clock: stopped()})
 
-	const overview = `query Overview { dataset { title } }`                            // costs 2
-	const providers = `query Providers { providers(first: 20) { nodes { id name } } }` // costs 61
+	// What each answered query cost, as its X-Query-Cost says: what it returned, charged again on a hit.
+	costs := map[string]float64{}
+	const overview = `query Overview { dataset { title } }`
 	for i, want := range []string{"MISS", "HIT"} {
-		if got := api.post(t, overview, nil, nil); got.status != 200 || got.header.Get("X-Cache") != want {
+		got := api.post(t, overview, nil, nil)
+		if got.status != 200 || got.header.Get("X-Cache") != want {
 			t.Fatalf("Overview %d: %d, X-Cache %q; want 200 %s", i+1, got.status, got.header.Get("X-Cache"), want)
 		}
+		costs["Overview"] += cost(t, got.header)
 	}
-	for i, want := range []int{200, 429} { // 96 points left, then 35
-		if got := api.post(t, providers, nil, nil); got.status != want {
-			t.Fatalf("Providers %d: %d %s; want %d", i+1, got.status, got.body, want)
+	// A page of 20 providers is priced at 20 points, one of 200 at 200: more than the 100 a minute allow.
+	for i, c := range []struct {
+		first, want int
+	}{{20, 200}, {200, 429}} {
+		got := api.post(t, fmt.Sprintf(`query Providers { providers(first: %d) { nodes { id name } } }`, c.first), nil, nil)
+		if got.status != c.want {
+			t.Fatalf("Providers %d: %d %s; want %d", i+1, got.status, got.body, c.want)
+		}
+		if got.status == 200 {
+			costs["Providers"] += cost(t, got.header)
 		}
 	}
 	if got := api.send(t, "GET", "/healthz", nil, nil); got.status != 200 {
@@ -108,11 +130,10 @@ func TestMetricsAfterKnownRequests(t *testing.T) {
 	if h := sample(t, families, "jamforelse_http_request_duration_seconds", "operation=Overview", "route=/graphql").GetHistogram(); h.GetSampleCount() != 2 || h.GetSampleSum() <= 0 {
 		t.Errorf("Overview's latency histogram: %d samples summing to %v s, want 2 summing to more than 0", h.GetSampleCount(), h.GetSampleSum())
 	}
-	if h := sample(t, families, "jamforelse_graphql_query_cost", "operation=Overview").GetHistogram(); h.GetSampleCount() != 2 || h.GetSampleSum() != 4 {
-		t.Errorf("Overview's cost histogram: %d samples summing to %v, want 2 summing to 4 (2 points each)", h.GetSampleCount(), h.GetSampleSum())
-	}
-	if h := sample(t, families, "jamforelse_graphql_query_cost", "operation=Providers").GetHistogram(); h.GetSampleCount() != 1 || h.GetSampleSum() != 61 {
-		t.Errorf("Providers' cost histogram: %d samples summing to %v, want the one answered, 61", h.GetSampleCount(), h.GetSampleSum())
+	for op, n := range map[string]uint64{"Overview": 2, "Providers": 1} { // Providers: the one answered
+		if h := sample(t, families, "jamforelse_graphql_query_cost", "operation="+op).GetHistogram(); h.GetSampleCount() != n || h.GetSampleSum() != costs[op] {
+			t.Errorf("%s's cost histogram: %d samples summing to %v, want %d summing to %v", op, h.GetSampleCount(), h.GetSampleSum(), n, costs[op])
+		}
 	}
 	for result, want := range map[string]float64{"hit": 1, "miss": 2} { // Overview once, and Providers
 		if got := counter(t, families, "jamforelse_answer_cache_requests_total", "result="+result); got != want {

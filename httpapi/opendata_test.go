@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/jamforelse/api/export"
 	"github.com/jamforelse/api/seed"
 	"github.com/jamforelse/api/store"
 )
@@ -102,9 +104,10 @@ func TestExportCSVParsesBackToTheSameValues(t *testing.T) {
 	}
 }
 
+// TestExportEveryTableInBothFormats: every table has rows in the seed, as CSV and as NDJSON alike.
 func TestExportEveryTableInBothFormats(t *testing.T) {
 	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
-	for _, table := range []string{"providers", "metrics", "observations", "price-items", "associations", "association-members"} {
+	for _, table := range export.Tables() {
 		_, csvBody := fetch(t, "GET", srv.URL+"/export/"+table+".csv", nil, "")
 		records, err := csv.NewReader(strings.NewReader(csvBody)).ReadAll()
 		if err != nil || len(records) < 2 {
@@ -127,27 +130,50 @@ func TestExportEveryTableInBothFormats(t *testing.T) {
 			t.Errorf("%s.ndjson: %d lines (%s), want %d", table, lines, resp.Header.Get("Content-Type"), len(records)-1)
 		}
 	}
-	for _, path := range []string{"/export/spaceships.csv", "/export/observations.xlsx"} {
+	for _, path := range []string{"/export/spaceships.csv", "/export/observations.xls"} {
 		if resp, _ := fetch(t, "GET", srv.URL+path, nil, ""); resp.StatusCode != 404 {
 			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
 		}
 	}
 }
 
-func TestDatasetJSONLD(t *testing.T) {
-	srv, _ := newTestServer(t, Options{CORSOrigins: []string{"*"}})
-	resp, body := fetch(t, "GET", srv.URL+"/dataset.jsonld", nil, "")
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/ld+json") {
-		t.Fatalf("GET /dataset.jsonld: %v, %s", err, resp.Header.Get("Content-Type"))
+// TestTheDataSetsDescription: /dataset.rdf, .ttl and .jsonld are one description in three syntaxes,
+// /dataset gives the one the Accept header asks for (RDF/XML by default), every IRI starts with the
+// public URL whatever Host and X-Forwarded-Proto a request names, every download it lists answers, and
+// a client holding it is told 304.
+func TestTheDataSetsDescription(t *testing.T) {
+	srv := newPublicServer(t, Options{})
+	for path, want := range map[string]string{"/dataset.rdf": "application/rdf+xml", "/dataset.ttl": "text/turtle", "/dataset.jsonld": "application/ld+json"} {
+		resp, body := fetch(t, "GET", srv.URL+path, nil, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want+"; charset=utf-8" || !strings.Contains(body, srv.URL+"/dataset.rdf#catalog") {
+			t.Errorf("GET %s = %d %s, want 200 %s naming the catalogue: %.200s", path, resp.StatusCode, resp.Header.Get("Content-Type"), want, body)
+		}
+		spoofed, other := fetch(t, "GET", srv.URL+path, map[string]string{"Host": "evil.example", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}, "")
+		if spoofed.StatusCode != 200 || other != body || strings.Contains(other, "evil.example") {
+			t.Errorf("GET %s with another Host: the IRIs change", path)
+		}
 	}
-	if doc["@type"] != "dcat:Dataset" || doc["dct:license"].(map[string]any)["@id"] != "https://creativecommons.org/licenses/by/4.0/" {
-		t.Errorf("not a DCAT dataset with its licence: %.300s", body)
+	for accept, want := range map[string]string{"": "application/rdf+xml", "text/turtle": "text/turtle", "application/ld+json, */*;q=0.1": "application/ld+json",
+		"application/rdf+xml;q=0.9": "application/rdf+xml", "*/*": "application/rdf+xml"} {
+		resp, _ := fetch(t, "GET", srv.URL+"/dataset", map[string]string{"Accept": accept}, "")
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), want) || !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept") {
+			t.Errorf("GET /dataset, Accept %q: %s (Vary %q), want %s", accept, resp.Header.Get("Content-Type"), resp.Header.Get("Vary"), want)
+		}
 	}
-	for _, d := range doc["dcat:distribution"].([]any) {
-		u := d.(map[string]any)["dcat:downloadURL"].(map[string]any)["@id"].(string)
-		if r, _ := fetch(t, "GET", u, nil, ""); r.StatusCode != 200 {
-			t.Errorf("distribution %s answers %d", u, r.StatusCode)
+	if resp, _ := fetch(t, "GET", srv.URL+"/dataset", map[string]string{"Accept": "image/png"}, ""); resp.StatusCode != 406 {
+		t.Errorf("GET /dataset, Accept image/png: %d, want 406", resp.StatusCode)
+	}
+	resp, body := fetch(t, "GET", srv.URL+"/dataset.rdf", nil, "")
+	if again, _ := fetch(t, "GET", srv.URL+"/dataset.rdf", map[string]string{"If-None-Match": resp.Header.Get("ETag")}, ""); again.StatusCode != 304 {
+		t.Errorf("with its ETag: %d, want 304", again.StatusCode)
+	}
+	urls := regexp.MustCompile(`<dcat:downloadURL rdf:resource="([^"]+)"/>`).FindAllStringSubmatch(body, -1)
+	if len(urls) != 3*len(export.Tables()) {
+		t.Errorf("%d downloads, want three for each of %d tables", len(urls), len(export.Tables()))
+	}
+	for _, u := range urls {
+		if r, _ := fetch(t, "GET", strings.ReplaceAll(u[1], "&amp;", "&"), nil, ""); r.StatusCode != 200 {
+			t.Errorf("download %s answers %d", u[1], r.StatusCode)
 		}
 	}
 }
@@ -274,5 +300,41 @@ func TestAnExportCutShortIsAborted(t *testing.T) {
 	resp, body2 := fetch(t, "GET", srv.URL+"/export/observations.csv", nil, "")
 	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body2, "internal error") || resp.Header.Get("ETag") != "" {
 		t.Errorf("CSV export failing before anything is sent = %d %q (ETag %q), want a plain 500 that no cache keeps", resp.StatusCode, body2, resp.Header.Get("ETag"))
+	}
+}
+
+// TestTheGraphListsTheDownloads: dataset.distributions names every file with an absolute URL at the
+// public address, and each of them downloads, in its media type.
+func TestTheGraphListsTheDownloads(t *testing.T) {
+	srv := newPublicServer(t, Options{})
+	_, body := fetch(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"},
+		`{"query":"{ dataset { distributions { title titleEn table format dialect mediaType url filters } } }"}`)
+	var got struct {
+		Data struct {
+			Dataset struct {
+				Distributions []struct {
+					Title, TitleEn, Table, Format, MediaType, URL string
+					Dialect                                       *string
+					Filters                                       []string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	files := got.Data.Dataset.Distributions
+	if len(files) != 4*len(export.Tables()) {
+		t.Fatalf("%d distributions, want 4 for each of %d tables: %.300s", len(files), len(export.Tables()), body)
+	}
+	for _, f := range files {
+		if !strings.HasPrefix(f.URL, srv.URL+"/export/"+f.Table+".") || f.Title == "" || f.TitleEn == "" {
+			t.Errorf("%+v: want a title in both languages and a URL at %s", f, srv.URL)
+			continue
+		}
+		resp, _ := fetch(t, "GET", f.URL, nil, "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.MediaType) {
+			t.Errorf("%s answers %d %s, want 200 %s", f.URL, resp.StatusCode, resp.Header.Get("Content-Type"), f.MediaType)
+		}
 	}
 }

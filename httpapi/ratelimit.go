@@ -7,10 +7,10 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
-	"golang.org/x/time/rate"
 
 	"github.com/jamforelse/api/graph"
 )
@@ -21,11 +21,12 @@ import (
 const maxClients = 100_000
 
 // limiter gives each client a bucket of points that refills at a steady rate (a token bucket): a query
-// costs its measured cost, anything else what its route says. A client is a token's name when the
+// is charged before it runs the most objects it could return and given back, once it has run, what it
+// did not return; a download is charged by the rows it sends. A client is a token's name when the
 // request carries a valid token, or else the address it comes from (see clients).
 type limiter struct {
 	perMinute int
-	buckets   *otter.Cache[string, *rate.Limiter]
+	buckets   *otter.Cache[string, *bucket]
 	clients   clients
 	now       func() time.Time
 }
@@ -36,67 +37,114 @@ func newLimiter(perMinute int, clients clients, now func() time.Time) *limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &limiter{perMinute: perMinute, clients: clients, now: now, buckets: otter.Must(&otter.Options[string, *rate.Limiter]{
+	return &limiter{perMinute: perMinute, clients: clients, now: now, buckets: otter.Must(&otter.Options[string, *bucket]{
 		MaximumSize: maxClients,
 		// A bucket left alone for a minute is full again, as a new one would be: forgetting it changes nothing.
-		ExpiryCalculator: otter.ExpiryAccessing[string, *rate.Limiter](time.Minute),
+		// (One in debt after a large download is forgotten a minute after it is full again.)
+		ExpiryCalculator: otter.ExpiryAccessing[string, *bucket](time.Minute),
 	})}
 }
 
+// bucket holds a client's points: tokens at the time at, refilling at the limiter's rate up to a full
+// bucket. It goes below zero only when a download is charged for rows it has already sent.
+type bucket struct {
+	mu     sync.Mutex
+	tokens float64
+	at     time.Time
+}
+
+// level refills the bucket up to now and returns what it holds.
+func (b *bucket) level(l *limiter, now time.Time) float64 {
+	if now.After(b.at) {
+		b.tokens = min(float64(l.perMinute), b.tokens+now.Sub(b.at).Minutes()*float64(l.perMinute))
+		b.at = now
+	}
+	return b.tokens
+}
+
+func (l *limiter) bucket(client string, now time.Time) *bucket {
+	b, found := l.buckets.GetIfPresent(client)
+	if !found {
+		b, _ = l.buckets.SetIfAbsent(client, &bucket{tokens: float64(l.perMinute), at: now})
+	}
+	return b
+}
+
 // take charges cost points to client. If the bucket holds too few, nothing is charged and RetryIn says
-// how long until it holds enough; a cost larger than the whole bucket can never be paid.
-func (l *limiter) take(client string, cost int, now time.Time) (q graph.Quota, ok bool) {
+// how long until it holds enough; a cost larger than the whole bucket can never be paid. With debt, the
+// points are taken even if the bucket holds too few (what is sent cannot be taken back), as long as it
+// is not empty, and the client waits afterwards. A negative cost gives points back.
+func (l *limiter) take(client string, cost int, debt bool, now time.Time) (q graph.Quota, ok bool) {
 	if l.perMinute <= 0 {
 		return graph.Quota{Cost: cost, Limit: math.MaxInt32, Remaining: math.MaxInt32, ResetAt: now}, true
 	}
-	bucket, found := l.buckets.GetIfPresent(client)
-	if !found {
-		bucket, _ = l.buckets.SetIfAbsent(client, rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute))
-	}
+	b := l.bucket(client, now)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	tokens := b.level(l, now)
 	q = graph.Quota{Limit: l.perMinute, Cost: cost}
-	r := bucket.ReserveN(now, cost)
-	if !r.OK() {
+	switch short := float64(cost) - tokens; {
+	case cost > l.perMinute && !debt:
 		q.RetryIn = time.Minute
-	} else if delay := r.DelayFrom(now); delay > 0 {
-		r.CancelAt(now)
-		q.RetryIn = delay
-	} else {
+	case short > 0 && !(debt && tokens > 0):
+		q.RetryIn = time.Duration(short / float64(l.perMinute) * float64(time.Minute))
+	default:
+		b.tokens = min(float64(l.perMinute), tokens-float64(cost))
 		ok = true
 	}
-	tokens := bucket.TokensAt(now)
-	q.Remaining = max(0, int(tokens))
-	q.ResetAt = now.Add(time.Duration((float64(l.perMinute) - tokens) / float64(l.perMinute) * float64(time.Minute)))
+	q.Remaining = max(0, int(b.tokens))
+	q.ResetAt = now.Add(time.Duration((float64(l.perMinute) - b.tokens) / float64(l.perMinute) * float64(time.Minute)))
 	return q, ok
 }
 
-// meter is the one way a request is charged: it takes points from the request's client and tells the
-// client its standing in the answer's headers. GraphQL operations are charged through graph's pricing
-// extension, which calls it; kept answers and the other routes call it directly.
-func (l *limiter) meter(w http.ResponseWriter, r *http.Request) graph.Meter {
-	client := l.clients.key(r)
-	return func(cost int) (graph.Quota, error) {
-		q, ok := l.take(client, cost, l.now())
-		h := w.Header()
-		h.Set("X-RateLimit-Limit", strconv.Itoa(q.Limit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(q.Remaining))
-		h.Set("X-RateLimit-Reset", strconv.FormatInt(q.ResetAt.Unix(), 10))
-		h.Set("X-Query-Cost", strconv.Itoa(q.Cost))
-		if !ok {
-			return q, &graph.RateLimitedError{Quota: q}
-		}
-		return q, nil
-	}
+// account is one request's client at the limiter: what the request has been charged so far, told to
+// the client in the answer's headers.
+type account struct {
+	l       *limiter
+	w       http.ResponseWriter
+	client  string
+	charged int
+	sent    bool // the body has begun: the standing goes into trailers
 }
 
-// charged takes cost points before a request that is not a GraphQL query.
-func (l *limiter) charged(cost int, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := l.meter(w, r)(cost); err != nil {
-			writeRateLimited(w, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+func (l *limiter) account(w http.ResponseWriter, r *http.Request) *account {
+	return &account{l: l, w: w, client: l.clients.key(r)}
+}
+
+// charge takes cost points before the work is done, or refuses with a *graph.RateLimitedError. It is
+// the request's graph.Meter: GraphQL operations are charged through graph's pricing extension, which
+// calls it; kept answers and the other routes call it directly.
+func (a *account) charge(cost int) (graph.Quota, error) {
+	q, ok := a.l.take(a.client, cost, false, a.l.now())
+	if !ok {
+		a.tell(q)
+		return q, &graph.RateLimitedError{Quota: q}
+	}
+	a.charged += cost
+	q.Cost = a.charged
+	a.tell(q)
+	return q, nil
+}
+
+// settle makes the request's charge final once the work is done: points for what it did not need are
+// given back, and what it needed beyond its charge is taken, even into debt.
+func (a *account) settle(final int) {
+	q, _ := a.l.take(a.client, final-a.charged, true, a.l.now())
+	a.charged = final
+	q.Cost = final
+	a.tell(q)
+}
+
+// tell writes the client's standing into the answer's headers, or its trailers once the body is sent.
+func (a *account) tell(q graph.Quota) {
+	h, prefix := a.w.Header(), ""
+	if a.sent {
+		prefix = http.TrailerPrefix
+	}
+	h.Set(prefix+"X-RateLimit-Limit", strconv.Itoa(q.Limit))
+	h.Set(prefix+"X-RateLimit-Remaining", strconv.Itoa(q.Remaining))
+	h.Set(prefix+"X-RateLimit-Reset", strconv.FormatInt(q.ResetAt.Unix(), 10))
+	h.Set(prefix+"X-Query-Cost", strconv.Itoa(q.Cost))
 }
 
 // writeRateLimited is the one answer to a client out of points, whatever it asked for: 429 with

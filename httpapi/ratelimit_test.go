@@ -56,17 +56,17 @@ func TestClientsAreWhoTheySeemToBe(t *testing.T) {
 func TestTheLimiterStaysBounded(t *testing.T) {
 	l := newLimiter(600, clients{}, nil)
 	now := time.Now()
-	if q, ok := l.take("address:192.0.2.1", 500, now); !ok || q.Remaining != 100 {
+	if q, ok := l.take("address:192.0.2.1", 500, false, now); !ok || q.Remaining != 100 {
 		t.Fatalf("a new client's first request: %+v, %v; want 100 of 600 left", q, ok)
 	}
 	for i := range maxClients + maxClients/2 {
-		l.take(clientName(i), 1, now)
+		l.take(clientName(i), 1, false, now)
 	}
 	l.buckets.CleanUp()
 	if n := l.buckets.EstimatedSize(); n > maxClients {
 		t.Errorf("%d buckets kept for %d clients; want at most %d", n, maxClients+maxClients/2+1, maxClients)
 	}
-	if q, ok := l.take("address:192.0.2.1", 500, now.Add(time.Minute)); !ok || q.Remaining != 100 {
+	if q, ok := l.take("address:192.0.2.1", 500, false, now.Add(time.Minute)); !ok || q.Remaining != 100 {
 		t.Errorf("the first client a minute later: %+v, %v; want a full bucket again", q, ok)
 	}
 }
@@ -87,7 +87,7 @@ func BenchmarkLimiter(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	l := newLimiter(30000, clients{}, nil)
 	for _, name := range names {
-		l.take(name, 10, now)
+		l.take(name, 10, false, now)
 	}
 	l.buckets.CleanUp()
 	runtime.GC()
@@ -95,7 +95,7 @@ func BenchmarkLimiter(b *testing.B) {
 	perClient := float64(after.HeapAlloc-before.HeapAlloc) / known
 	i := known
 	for b.Loop() {
-		l.take(clientName(i), 10, now)
+		l.take(clientName(i), 10, false, now)
 		i++
 	}
 	b.ReportMetric(perClient, "bytes/client")

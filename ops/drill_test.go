@@ -15,6 +15,7 @@ func TestRestoreDrill(t *testing.T) {
 		t.Skip("the drill takes half a minute")
 	}
 	program(t, "litestream", ".ci/install-litestream")
+	dependOnSources(t)
 	out, err := exec.Command("bash", "restore-drill.sh").CombinedOutput()
 	t.Logf("ops/restore-drill.sh:\n%s", out)
 	if err != nil || !strings.Contains(string(out), "\nRESULT: ok\n") {

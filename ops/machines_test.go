@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -215,11 +216,33 @@ func program(t *testing.T, name, script string) string {
 // buildServer builds the server once for the test.
 func buildServer(t *testing.T) string {
 	t.Helper()
+	dependOnSources(t)
 	binary := filepath.Join(t.TempDir(), "server")
 	if out, err := exec.Command("go", "build", "-o", binary, "../server").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return binary
+}
+
+// dependOnSources looks at every file of the module. These tests build the server (and the drill
+// runs it) in processes of their own, which go test's cache does not see: without this, a change to
+// the server's code would leave the result of an older server cached as a pass.
+func dependOnSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == ".git":
+			return filepath.SkipDir
+		case !d.IsDir():
+			_, err = os.Stat(path) // go test records what a test stats, and checks it again before using its cache
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 var client = &http.Client{Timeout: 10 * time.Second}

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -65,6 +66,7 @@ type config struct {
 	heartbeat     time.Duration // 0: none
 	memoryLimit   int64         // bytes
 	proxies       []netip.Prefix
+	publicURL     string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -83,6 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	metricsAddr := flags.String("metrics-addr", getenv("METRICS_ADDR"), "serve Prometheus metrics (/metrics) on this `address`, for monitoring; keep it private (env METRICS_ADDR)")
 	heartbeat := flags.String("heartbeat", cmp.Or(getenv("HEARTBEAT"), "0"), "on a writer, write the time into the database this often (a `duration` such as 1s), so that read-only servers on replicated copies can tell how far behind they are; 0 for never (env HEARTBEAT)")
 	proxies := flags.String("trusted-proxies", getenv("TRUSTED_PROXIES"), "comma-separated `CIDRs` of the proxies whose X-Forwarded-For names the client, such as 10.0.0.0/8; none by default (env TRUSTED_PROXIES)")
+	public := flags.String("public-url", getenv("PUBLIC_URL"), "the `URL` readers reach the service at, such as https://data.example.se; every link and IRI in the data set's description and downloads starts with it, never with a request's Host (default: http:// and -addr, localhost for every interface) (env PUBLIC_URL)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: server [flags]    serve the API\n       server COMMAND …   work on the database; server help COMMAND for its flags\n\n")
 		listCommands(stderr)
@@ -111,6 +114,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
+	publicURL, err := publicURLOf(*public, *addr)
+	if err != nil {
+		return config{}, err
+	}
 	n := 0 // keep the data's
 	if *suppress != "" {
 		if n, err = wholeNumber("suppress-below", "individuals", *suppress, 1); err != nil {
@@ -123,7 +130,27 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	return config{addr: *addr, dbPath: *dbPath, corsOrigins: splitList(*origins), suppressBelow: n, rateLimit: perMinute, readOnly: *readOnly,
 		cacheSize: int64(cacheMB) << 20, pprofAddr: *pprofAddr, metricsAddr: *metricsAddr, heartbeat: beat, memoryLimit: int64(memoryMB) << 20,
-		proxies: trusted}, nil
+		proxies: trusted, publicURL: publicURL}, nil
+}
+
+// publicURLOf reads -public-url: an absolute http or https URL with no query or fragment, its trailing
+// slash dropped; when it is not given, http:// and the listen address (localhost for every interface).
+func publicURLOf(value, addr string) (string, error) {
+	if value == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return "", fmt.Errorf("-addr: %q is not host:port", addr)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port), nil
+	}
+	u, err := url.Parse(value)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("-public-url: %q is not an absolute http or https URL such as https://data.example.se", value)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // prefixes reads a comma-separated list of CIDRs; a bare address is a prefix of one address.
@@ -204,7 +231,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		metrics = httpapi.NewMetrics(db)
 	}
 	handler := httpapi.New(logger, db, httpapi.Options{CORSOrigins: cfg.corsOrigins, RateLimit: cfg.rateLimit,
-		TrustedProxies: cfg.proxies, CacheSize: cfg.cacheSize, ReadOnly: cfg.readOnly, Metrics: metrics})
+		TrustedProxies: cfg.proxies, CacheSize: cfg.cacheSize, ReadOnly: cfg.readOnly, PublicURL: cfg.publicURL,
+		Metrics: metrics})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

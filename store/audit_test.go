@@ -240,7 +240,7 @@ func (w *world) subtract(t *testing.T, db *DB) []string {
 		t.Fatal(err)
 	}
 	knownSize := map[string]int{}
-	err = db.EachObservation(t.Context(), c, func(o *Observation) error {
+	err = db.EachObservation(t.Context(), c, ObservationFilter{}, func(o *Observation) error {
 		if o.SampleSize != nil {
 			knownSize[o.ID()] = *o.SampleSize
 		}

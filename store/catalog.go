@@ -219,13 +219,13 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 	})
 	metrics := map[string]*Metric{}
 	l.each(`SELECT id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, source_id,
-			numerator_id, denominator_id, factor, whole
+			numerator_id, denominator_id, factor, whole, name_en, description_en
 		FROM metrics ORDER BY position`, func(r *sql.Rows) error {
 		m := new(Metric)
 		var numerator, denominator sql.Null[string]
 		var factor sql.Null[float64]
 		err := r.Scan(&m.ID, &m.Name, &m.Description, &m.Definition, &m.Unit, &m.Direction, &m.ServiceAreaID, &m.KoladaID, &m.Headline, &m.SourceID,
-			&numerator, &denominator, &factor, &m.Whole)
+			&numerator, &denominator, &factor, &m.Whole, &m.NameEN, &m.DescriptionEN)
 		if numerator.Valid {
 			m.Formula = &Formula{NumeratorID: numerator.V, DenominatorID: denominator.V, Factor: factor.V}
 		}

@@ -87,9 +87,11 @@ func (db *DB) Replace(ctx context.Context, ds *Dataset) error {
 			}
 		}
 		for i, m := range ds.Metrics {
-			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id, whole)
-				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
-				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID, m.Whole)
+			w.exec(`INSERT INTO metrics (id, name, description, definition, unit, direction, service_area_id, kolada_id, headline, position, source_id, whole,
+					name_en, description_en)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+				m.ID, m.Name, m.Description, m.Definition, m.Unit, m.Direction, m.ServiceAreaID, m.KoladaID, m.Headline, i, m.SourceID, m.Whole,
+				m.NameEN, m.DescriptionEN)
 		}
 		// Formulas and relations point at other metrics, so they follow once every metric is in.
 		for _, m := range ds.Metrics {

@@ -189,8 +189,12 @@ func (db *DB) migrate(ctx context.Context) error {
 				return nil
 			}
 			// Figures a migration queued are decided on in the same transaction as the last one, so no
-			// reader of this program's schema sees them undecided.
-			return db.decideInMigration(ctx, tx)
+			// reader of this program's schema sees them undecided; and the search index is filled as this
+			// program builds it.
+			if err := db.decideInMigration(ctx, tx); err != nil {
+				return err
+			}
+			return rebuildSearch(ctx, tx)
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", names[i], err)

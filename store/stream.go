@@ -7,11 +7,15 @@ import (
 	"iter"
 )
 
-// EachObservation calls fn for every stored observation in the order they were written, reading them
-// one at a time, so an export of millions of rows runs in constant memory. Figures come suppressed as
-// on every other path.
-func (db *DB) EachObservation(ctx context.Context, c *Catalog, fn func(*Observation) error) error {
-	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o ORDER BY o.seq`)
+// EachObservation calls fn for every stored observation that f lets through, in the order they were
+// written, reading them one at a time, so an export of millions of rows runs in constant memory.
+// Figures come suppressed as on every other path.
+func (db *DB) EachObservation(ctx context.Context, c *Catalog, f ObservationFilter, fn func(*Observation) error) error {
+	where, args, err := observationQuery(f)
+	if err != nil {
+		return err
+	}
+	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o WHERE `+where+` ORDER BY o.seq`, args...)
 	if err != nil {
 		return fmt.Errorf("query observations: %w", err)
 	}

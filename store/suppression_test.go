@@ -32,7 +32,7 @@ func withheld(t *testing.T, db *DB) (map[string]SuppressionReason, map[string]ti
 		t.Fatal(err)
 	}
 	out, stamps := map[string]SuppressionReason{}, map[string]time.Time{}
-	err = db.EachObservation(t.Context(), c, func(o *Observation) error {
+	err = db.EachObservation(t.Context(), c, ObservationFilter{}, func(o *Observation) error {
 		if o.SuppressionReason != nil {
 			out[o.ID()] = *o.SuppressionReason
 		}

@@ -288,7 +288,9 @@ const (
 type Metric struct {
 	ID            string          `json:"id"`
 	Name          string          `json:"name"`
+	NameEN        *string         `json:"nameEn,omitempty"` // the name in English, for readers and search
 	Description   string          `json:"description"`
+	DescriptionEN *string         `json:"descriptionEn,omitempty"`
 	Definition    string          `json:"definition"`
 	Unit          MetricUnit      `json:"unit"`
 	Direction     MetricDirection `json:"direction"`

@@ -116,6 +116,12 @@ func (ds *Dataset) Validate() error {
 		v.enum(m.ID, "direction", string(m.Direction), "HIGHER_IS_BETTER", "LOWER_IS_BETTER", "NEUTRAL")
 		v.ref(m.ID, "serviceArea", m.ServiceAreaID)
 		v.ref(m.ID, "source", m.SourceID)
+		if m.NameEN != nil {
+			v.text(m.ID, "nameEn", *m.NameEN, MaxNameLength, false)
+		}
+		if m.DescriptionEN != nil {
+			v.text(m.ID, "descriptionEn", *m.DescriptionEN, MaxDescriptionLength, true)
+		}
 		metrics[m.ID] = m
 		for _, related := range m.RelatedIDs {
 			if related == m.ID {

@@ -3,6 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/jamforelse/api/store"
 )
 
@@ -46,6 +51,26 @@ type DeleteObservationsInput struct {
 type DeleteObservationsPayload struct {
 	// How many figures were deleted.
 	Deleted int `json:"deleted"`
+}
+
+// A file of the data set to download: one table in one format.
+type Distribution struct {
+	// What the file holds, in Swedish, for example `Resultat (observationer) (Excel)`.
+	Title string `json:"title"`
+	// What the file holds, in English, for example `Results (observations) (Excel)`.
+	TitleEn string `json:"titleEn"`
+	// The table, as its URL names it, for example `observations`.
+	Table string `json:"table"`
+	// The file's format.
+	Format DownloadFormat `json:"format"`
+	// For a CSV file, how it is written; null for other formats.
+	Dialect *CSVDialect `json:"dialect,omitempty"`
+	// The file's media type, for example `text/csv`.
+	MediaType string `json:"mediaType"`
+	// Where to download it.
+	URL string `json:"url"`
+	// The filters the file takes, as URL parameters: some of `serviceArea` (an ID), `municipality` (a four-digit code), `metric` (an ID) and `period`.
+	Filters []string `json:"filters"`
 }
 
 // A new authorisation.
@@ -233,4 +258,123 @@ type UpdateProviderInput struct {
 	Source *string `json:"source,omitempty"`
 	// Why it is changed.
 	Reason *string `json:"reason,omitempty"`
+}
+
+// How a CSV file is written.
+type CSVDialect string
+
+const (
+	// RFC 4180, for scripts: UTF-8 without a byte-order mark, commas, decimal points.
+	CSVDialectRfc4180 CSVDialect = "RFC_4180"
+	// For Excel and LibreOffice in a Swedish locale: a UTF-8 byte-order mark, semicolons, decimal commas (`?dialect=excel-sv`).
+	CSVDialectExcelSv CSVDialect = "EXCEL_SV"
+)
+
+var AllCSVDialect = []CSVDialect{
+	CSVDialectRfc4180,
+	CSVDialectExcelSv,
+}
+
+func (e CSVDialect) IsValid() bool {
+	switch e {
+	case CSVDialectRfc4180, CSVDialectExcelSv:
+		return true
+	}
+	return false
+}
+
+func (e CSVDialect) String() string {
+	return string(e)
+}
+
+func (e *CSVDialect) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CSVDialect(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CsvDialect", str)
+	}
+	return nil
+}
+
+func (e CSVDialect) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CSVDialect) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CSVDialect) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A format a table can be downloaded in.
+type DownloadFormat string
+
+const (
+	// Comma- or semicolon-separated values, with a header row.
+	DownloadFormatCSV DownloadFormat = "CSV"
+	// An Excel workbook (Office Open XML) with typed cells: codes as text, figures as numbers, dates as dates; the header row frozen and filtered.
+	DownloadFormatXlsx DownloadFormat = "XLSX"
+	// Newline-delimited JSON: one object per row, the texts exactly as stored.
+	DownloadFormatNdjson DownloadFormat = "NDJSON"
+)
+
+var AllDownloadFormat = []DownloadFormat{
+	DownloadFormatCSV,
+	DownloadFormatXlsx,
+	DownloadFormatNdjson,
+}
+
+func (e DownloadFormat) IsValid() bool {
+	switch e {
+	case DownloadFormatCSV, DownloadFormatXlsx, DownloadFormatNdjson:
+		return true
+	}
+	return false
+}
+
+func (e DownloadFormat) String() string {
+	return string(e)
+}
+
+func (e *DownloadFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DownloadFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DownloadFormat", str)
+	}
+	return nil
+}
+
+func (e DownloadFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DownloadFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DownloadFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,90 +1,54 @@
 // Mounts GraphiQL on the page. It is a separate file, not an inline script, so the page's
 // Content-Security-Policy can forbid inline scripts.
 //
-// The tabs are example queries for journalists, each opening with a comment that says what it shows.
-// GraphiQL keeps a visitor's own tabs in the browser afterwards; these are what a first visit sees.
+// The tabs are the tour (tour/*.graphql, sent as /graphiql/tour.json): the welcome, then example
+// questions for journalists, each opening with a comment that says what it answers. GraphiQL keeps a
+// visitor's own tabs in the browser afterwards; the tour is what a first visit sees.
 
-const WELCOME = `# Welcome! This is the public API that compares the providers
-# of adult education in Sundbyberg, municipal and private alike.
-#
-# Press the play button to run this query. Open the docs (the
-# book, top left) to read what every type and field means.
-# The other tabs hold example questions to start from.
-# Figures marked "illustrative: true" are invented examples,
-# not real results.
-query ServiceAreas {
-  dataset { title license containsIllustrativeData }
-  serviceAreas { id name providerCount latestPeriod }
-}
-`;
-
-const COMPARE_SFI = `# Every SFI provider side by side in 2018: the city's own
-# provision under the same measures as the private providers.
-# The pass rate brings its counterweights (dropouts, grades)
-# along. Figures based on fewer than 10 people are suppressed.
-query CompareSFI2018 {
-  comparison(serviceArea: "ServiceArea:sfi", period: "2018") {
-    metrics { id name direction }
-    rows {
-      provider { name operatingForm }
-      cells { metric { id } value sampleSize suppressed rank rankOf illustrative }
-    }
-    summaries { operatingForm metric { id } mean meanWeighted median providerCount }
-    references { scope municipality { name } metric { id } value source { title } }
+// operationToRun names the operation of query that the server is to run. GraphiQL 3.9 learns a tab's
+// operation name only when its editor's change handler runs, 100 ms after the text changes (it is
+// debounced), so a run pressed at once after switching tabs sends the previous tab's name with this
+// tab's query, and the server answers "operation … not found". The name is therefore checked against
+// the query sent: a name the query does not define is replaced by the query's one operation. A query
+// with several operations keeps the name asked for, right or wrong, since only the visitor knows which
+// was meant; one that does not parse goes as it is, for the server to explain.
+function operationToRun(query, name) {
+  let names;
+  try {
+    names = GraphiQL.GraphQL.parse(query).definitions
+      .filter((definition) => definition.kind === 'OperationDefinition')
+      .map((operation) => (operation.name ? operation.name.value : null));
+  } catch {
+    return name;
   }
-}
-`;
-
-const PRICES = `# What the city pays: each authorisation scheme with the price
-# list in force, and how much of each price is paid only for
-# results (a pass, a move into work or studies).
-query WhatTheCityPays {
-  authorisationSchemes {
-    name
-    status
-    decidedOn
-    currentPriceList {
-      validFrom
-      illustrative
-      items { label unit amount { sek } resultBasedShare paidWhen }
-    }
+  if (names.includes(name) || names.length !== 1) {
+    return name;
   }
+  return names[0];
 }
-`;
 
-const FUNDING = `# Who funds Sundbyberg's coordination association
-# (samordningsförbund), with how much, and when it starts.
-query WhoFundsTheAssociation {
-  node(id: "CoordinationAssociation:sundbyberg") {
-    ... on CoordinationAssociation {
-      name
-      status
-      startsOn
-      annualBudget { sek }
-      members { agency { name kind } contribution { sek } share basis }
-      milestones { date period body status }
-      sources { title publishedOn url }
-    }
-  }
-}
-`;
+const send = GraphiQL.createFetcher({ url: '/graphql' });
+const fetcher = (params, options) =>
+  send({ ...params, operationName: operationToRun(params.query, params.operationName) }, options);
 
-const ILLUSTRATIVE = `# Which figures are real and which are invented examples:
-# every figure points at a source, and a source marked
-# illustrative holds invented figures.
-query WhichFiguresAreIllustrative {
-  dataset { containsIllustrativeData }
-  sources { id title publisher publishedOn illustrative description }
-}
-`;
+// The explorer lists the schema's fields with boxes to tick, so a query can be clicked together
+// instead of typed; it opens from the third icon of the sidebar.
+const explorer = GraphiQLPluginExplorer.explorerPlugin();
 
-const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
-const root = ReactDOM.createRoot(document.getElementById('graphiql'));
-root.render(
-  React.createElement(GraphiQL, {
-    fetcher,
-    defaultQuery: WELCOME,
-    defaultTabs: [WELCOME, COMPARE_SFI, PRICES, FUNDING, ILLUSTRATIVE].map((query) => ({ query })),
-    defaultEditorToolsVisibility: true,
-  }),
-);
+fetch('/graphiql/tour.json')
+  .then((response) => response.json())
+  .then((tour) => {
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, {
+        fetcher,
+        plugins: [explorer],
+        defaultQuery: tour[0],
+        defaultTabs: tour.map((query) => ({ query })),
+        // Closed, so that the welcome fits the editor at 1280×720; the visitor opens them with a click.
+        defaultEditorToolsVisibility: false,
+      }),
+    );
+  })
+  .catch((error) => {
+    document.getElementById('graphiql').textContent = `GraphiQL kunde inte läsa exemplen (${error}).`;
+  });

@@ -6,16 +6,38 @@ package graphiql
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"path"
 )
 
-// files holds the page (index.html), the page's own code and layout (app.js, page.css) and the vendored
-// builds of React, ReactDOM and GraphiQL with their licences (assets/).
+// files holds the page (index.html), the page's own code and layout (app.js, page.css), the tour
+// (tour/) and the vendored builds of React, ReactDOM, GraphiQL and its explorer plugin with their
+// licences (assets/).
 //
-//go:embed index.html app.js page.css assets
+//go:embed index.html app.js page.css assets tour
 var files embed.FS
+
+// Tour is the example queries a first visit sees as GraphiQL's tabs, in order: the welcome, then the
+// questions a journalist asks (which provider had the best results, what the city pays per pass, who
+// funds the association …), each a query that opens with comments saying what it answers. They are
+// files (tour/*.graphql, in name order) so that a test can run each against the seed.
+func Tour() []string {
+	names, err := fs.Glob(files, "tour/*.graphql") // sorted by name
+	if err != nil {
+		panic(err) // the pattern is valid
+	}
+	tour := make([]string, len(names))
+	for i, name := range names {
+		query, err := fs.ReadFile(files, name)
+		if err != nil {
+			panic(err) // embedded: it was read at build time
+		}
+		tour[i] = string(query)
+	}
+	return tour
+}
 
 // ContentSecurityPolicy allows the page nothing from outside this server, and no inline script.
 //
@@ -46,7 +68,19 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", servePage)
 	mux.HandleFunc("GET /graphiql/{file}", serveFile)
+	mux.HandleFunc("GET /graphiql/tour.json", serveTour)
 	return mux
+}
+
+// serveTour sends the tour as a JSON array of queries, for app.js to open as tabs.
+func serveTour(w http.ResponseWriter, r *http.Request) {
+	body, err := json.Marshal(Tour())
+	if err != nil {
+		panic(err) // strings always marshal
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache") // changes with the server, like app.js
+	w.Write(body)
 }
 
 func servePage(w http.ResponseWriter, r *http.Request) {

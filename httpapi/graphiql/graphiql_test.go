@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,8 +82,8 @@ func TestPageFiles(t *testing.T) {
 			paths = append(paths, ref[1])
 		}
 	}
-	if len(paths) != 6 {
-		t.Fatalf("the page references %d files here (%v), want 4 scripts and 2 stylesheets", len(paths), paths)
+	if len(paths) != 8 {
+		t.Fatalf("the page references %d files here (%v), want 5 scripts and 3 stylesheets", len(paths), paths)
 	}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
@@ -120,6 +122,25 @@ func TestLicences(t *testing.T) {
 				t.Errorf("GET %s = %d, %.40q; want %d with the MIT licence", path, resp.StatusCode, body, http.StatusOK)
 			}
 		})
+	}
+}
+
+// TestTourIsServed: /graphiql/tour.json is the tour, in order, for app.js to open as tabs. (That each
+// query answers on the seed is tested in httpapi, which has the server.)
+func TestTourIsServed(t *testing.T) {
+	resp, body := get(t, "/graphiql/tour.json")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /graphiql/tour.json = %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var tour []string
+	if err := json.Unmarshal([]byte(body), &tour); err != nil {
+		t.Fatal(err)
+	}
+	if want := Tour(); !slices.Equal(tour, want) || len(want) < 4 {
+		t.Errorf("GET /graphiql/tour.json has %d queries, want the %d of Tour() (at least 4)", len(tour), len(want))
+	}
+	if !strings.HasPrefix(tour[0], "# Welcome!") {
+		t.Errorf("the tour does not open with the welcome: %.60q", tour[0])
 	}
 }
 
