@@ -109,10 +109,11 @@ func (c *Catalog) suppress(o *Observation) {
 	o.SampleSizeWomen, o.SampleSizeMen = nil, nil
 }
 
-// observationQuery builds the WHERE clause of a filter. It joins fixed fragments, one per field that is
-// set, rather than writing "(?1 IS NULL OR …)" for every field, because SQLite cannot use an index
-// through such an OR. No caller's text ever enters the SQL: values go in as parameters.
-func observationQuery(f ObservationFilter) (where string, args []any, err error) {
+// observationQuery builds the WHERE clause of a filter over observations o, or, when counted is true,
+// over observation_counts o (see countedAlone). It joins fixed fragments, one per field that is set,
+// rather than writing "(?1 IS NULL OR …)" for every field, because SQLite cannot use an index through
+// such an OR. No caller's text ever enters the SQL: values go in as parameters.
+func observationQuery(f ObservationFilter, counted bool) (where string, args []any, err error) {
 	var clauses []string
 	add := func(clause string, arg any) {
 		args = append(args, arg)
@@ -152,7 +153,11 @@ func observationQuery(f ObservationFilter) (where string, args []any, err error)
 		add(`o.metric_id IN (SELECT id FROM metrics WHERE service_area_id = ?)`, *f.ServiceArea)
 	}
 	if f.AboutProvider != nil {
-		add(`(o.provider_id IS NOT NULL) = ?`, *f.AboutProvider)
+		if counted {
+			add(`o.about_provider = ?`, *f.AboutProvider)
+		} else {
+			add(`(o.provider_id IS NOT NULL) = ?`, *f.AboutProvider)
+		}
 	}
 	if len(clauses) == 0 {
 		return "1", nil, nil
@@ -205,7 +210,7 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	if err != nil {
 		return nil, err
 	}
-	where, params, err := observationQuery(f)
+	where, params, err := observationQuery(f, false)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +220,16 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 		params = append(params, string(list))
 		where += " AND o.provider_id IN (SELECT value FROM json_each(?" + strconv.Itoa(len(params)) + "))"
 	}
-	counts := db.observationCounts(where, slices.Clone(params), partitioned)
+	count, countParams := `SELECT '', count(*) FROM observations o WHERE `+where, slices.Clone(params)
+	switch {
+	case partitioned:
+		count = `SELECT o.provider_id, count(*) FROM observations o WHERE ` + where + ` GROUP BY o.provider_id`
+	case countedAlone(f):
+		var counted string
+		counted, countParams, _ = observationQuery(f, true) // f passed the same checks just now
+		count = `SELECT '', coalesce(sum(o.n), 0) FROM observation_counts o WHERE ` + counted
+	}
+	counts := db.observationCounts(count, countParams)
 	pages := make([]*ObservationPage, max(1, len(providers)))
 	index := map[string]int{}
 	for i := range pages {
@@ -314,18 +328,21 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	return pages, nil
 }
 
-// observationCounts returns a function that counts, once and only when first called, the observations
-// matching where: per provider when partitioned, otherwise in all (under the key "").
-func (db *DB) observationCounts(where string, params []any, partitioned bool) func(context.Context) (map[string]int, error) {
+// countedAlone reports whether observation_counts answers how many observations f matches: f filters
+// on nothing but what those counts are kept by (metric, period, service area, about a provider or not).
+// Every other filter (a provider, a municipality, a time) has an index of its own to count with.
+func countedAlone(f ObservationFilter) bool {
+	return f.UpdatedSince == nil && f.Provider == nil && f.Municipality == nil
+}
+
+// observationCounts returns a function that runs query, once and only when first called: it counts the
+// observations of a list, per provider (key and count) or in all (under the key "").
+func (db *DB) observationCounts(query string, params []any) func(context.Context) (map[string]int, error) {
 	var once sync.Once
 	var counts map[string]int
 	var err error
 	return func(ctx context.Context) (map[string]int, error) {
 		once.Do(func() {
-			query := `SELECT '', count(*) FROM observations o WHERE ` + where
-			if partitioned {
-				query = `SELECT o.provider_id, count(*) FROM observations o WHERE ` + where + ` GROUP BY o.provider_id`
-			}
 			var rows *sql.Rows
 			rows, err = db.query(ctx, query, params...)
 			if err != nil {
