@@ -131,6 +131,43 @@ func BenchmarkDashboard(b *testing.B) {
 		q, vars := comparison2000(b)
 		benchmarkQuery(b, h, q, vars, "")
 	})
+	b.Run("ComparisonTableSmall", func(b *testing.B) { // 14 providers × 6 metrics
+		q, vars := comparison2000(b)
+		vars["municipality"] = "2001"
+		benchmarkQuery(b, h, q, vars, "")
+	})
+	// The sync's largest page, 1,000 observations with totalCount, first and further on.
+	src, err := os.ReadFile("../graph/testdata/spa/SyncObservations.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sync := strings.Replace(string(src), "first: 500", "first: 1000", 1)
+	b.Run("SyncObservations1000", func(b *testing.B) { benchmarkQuery(b, h, sync, nil, "") })
+	b.Run("SyncObservations1000Later", func(b *testing.B) {
+		benchmarkQuery(b, h, sync, map[string]any{"after": syncCursor(b, h, sync, 100)}, "")
+	})
+}
+
+// syncCursor walks pages of the sync query and returns the cursor after the last of them.
+func syncCursor(b *testing.B, h http.Handler, query string, pages int) string {
+	var after any
+	for range pages {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"after": after}})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
+		var answer struct {
+			Data struct {
+				Observations struct{ PageInfo struct{ EndCursor string } }
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || answer.Data.Observations.PageInfo.EndCursor == "" {
+			b.Fatalf("%v %.300s", err, rec.Body)
+		}
+		after = answer.Data.Observations.PageInfo.EndCursor
+	}
+	return after.(string)
 }
 
 // BenchmarkDashboardCached is BenchmarkDashboard as readers meet it on the server: through the answer

@@ -255,7 +255,13 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	// Ascending unless the ordering is descending; a page taken from the end reads backwards and is
 	// turned around afterwards.
 	descending := (o.Direction == Desc) != w.fromEnd
-	rowKeys := "(" + strings.Join(keyColumns, ", ") + ")"
+	// A cursor's bound is the row value (keys) > (cursor's keys), or <. SQLite seeks an index by such a
+	// bound's first column only and steps over every row sharing it, which is every row of a bulk write
+	// when the keys start with updated_at: the page after a million figures written at once read a
+	// million index entries. So the bound the read starts from, when the list is not partitioned, is
+	// written as its arms instead (k1 = v1 AND k2 > v2, then k1 > v1), one SELECT each, merged in order
+	// by SQLite (MERGE (UNION ALL)), each sought in the index by all of its columns.
+	var arms []string
 	bound := func(c *cursor, after bool) error {
 		if len(c.keys) != len(keyColumns) {
 			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
@@ -274,7 +280,17 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 			marks[i] = "?" + strconv.Itoa(len(params))
 		}
 		params[len(params)-1] = seq
-		where += " AND " + rowKeys + " " + op + " (" + strings.Join(marks, ", ") + ")"
+		if partitioned || after == w.fromEnd { // a bound the read ends at, or within each provider
+			where += " AND (" + strings.Join(keyColumns, ", ") + ") " + op + " (" + strings.Join(marks, ", ") + ")"
+			return nil
+		}
+		for i := len(keyColumns) - 1; i >= 0; i-- {
+			var arm []string
+			for j := range i {
+				arm = append(arm, keyColumns[j]+" = "+marks[j])
+			}
+			arms = append(arms, strings.Join(append(arm, keyColumns[i]+" "+op+" "+marks[i]), " AND "))
+		}
 		return nil
 	}
 	if w.after != nil {
@@ -295,12 +311,24 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	params = append(params, w.limit+1)
 	limit := "?" + strconv.Itoa(len(params))
 	query := `SELECT ` + observationColumns + ` FROM observations o WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ` + limit
-	if partitioned {
+	switch {
+	case partitioned:
 		// Each provider's first limit+1 rows, numbered within the provider by the page's order.
 		query = `SELECT ` + observationColumns + ` FROM (
 				SELECT o.*, row_number() OVER (PARTITION BY o.provider_id ORDER BY ` + orderBy + `) AS rn
 				FROM observations o WHERE ` + where + `
 			) o WHERE o.rn <= ` + limit + ` ORDER BY o.provider_id, o.rn`
+	case arms != nil:
+		selects := make([]string, len(arms))
+		for i, arm := range arms {
+			selects[i] = `SELECT ` + observationColumns + ` FROM observations o WHERE ` + where + ` AND ` + arm
+		}
+		// A compound SELECT is ordered by the positions of its columns.
+		positions := make([]string, len(keyColumns))
+		for i, k := range keyColumns {
+			positions[i] = strconv.Itoa(observationColumnPosition(k)) + direction
+		}
+		query = strings.Join(selects, " UNION ALL ") + ` ORDER BY ` + strings.Join(positions, ", ") + ` LIMIT ` + limit
 	}
 	rows, err := db.query(ctx, query, params...)
 	if err != nil {
@@ -362,6 +390,16 @@ func (db *DB) observationCounts(query string, params []any) func(context.Context
 		})
 		return counts, err
 	}
+}
+
+// observationColumnPosition is where column (as "o.seq") is among observationColumns, from 1.
+func observationColumnPosition(column string) int {
+	for i, c := range strings.Split(observationColumns, ",") {
+		if strings.TrimSpace(c) == column {
+			return i + 1
+		}
+	}
+	panic("no observation column " + column)
 }
 
 func observationCursorKeys(field ObservationOrderField, o *Observation, seq int64) []string {
