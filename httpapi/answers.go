@@ -124,10 +124,7 @@ type answerCache struct {
 	// running makes concurrent requests for the same missing answer wait for one run of the query,
 	// instead of each running it: the stampede when a page is first shared.
 	running singleflight.Group
-	// runs holds a slot for each query running to fill the cache: no more run at once than there are
-	// processors, since running more would not finish any sooner, and each large answer being built
-	// holds tens of megabytes until it is written.
-	runs chan struct{}
+	runs    computeSlots
 }
 
 // keptAnswer is an answer as kept: its JSON, gzip-compressed, and what its query costs, which every
@@ -137,15 +134,35 @@ type keptAnswer struct {
 	cost int
 }
 
-// newAnswerCache keeps up to size bytes of compressed answers; nil when size is 0.
-func newAnswerCache(size int64) *answerCache {
+// newAnswerCache keeps up to size bytes of compressed answers, computing them in runs; nil when size
+// is 0.
+func newAnswerCache(size int64, runs computeSlots) *answerCache {
 	if size <= 0 {
 		return nil
 	}
 	return &answerCache{answers: otter.Must(&otter.Options[answerKey, keptAnswer]{
 		MaximumWeight: uint64(size),
 		Weigher:       func(_ answerKey, a keptAnswer) uint32 { return uint32(len(a.gz) + len(answerKey{})) },
-	}), runs: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	}), runs: runs}
+}
+
+// computeSlots holds a slot for each public answer being computed: no more are computed at once than
+// there are processors, since computing more would not finish any sooner, and each large answer being
+// built holds tens of megabytes until it is written (16 comparisons of 2,000 providers at once held
+// 236 MB). The others wait their turn, with or without the answer cache.
+type computeSlots chan struct{}
+
+func newComputeSlots() computeSlots { return make(computeSlots, runtime.GOMAXPROCS(0)) }
+
+// run runs compute in a slot, once one is free; if ctx ends first (the client left, or its time ran
+// out), compute runs at once and fails at once.
+func (s computeSlots) run(ctx context.Context, compute func() ([]byte, bool)) ([]byte, bool) {
+	select {
+	case s <- struct{}{}:
+		defer func() { <-s }()
+	case <-ctx.Done():
+	}
+	return compute()
 }
 
 // get returns the answer kept under a key, if there is one.
@@ -164,12 +181,7 @@ func (c *answerCache) fill(ctx context.Context, key answerKey, cost int, run fun
 		if kept, ok := c.answers.GetIfPresent(key); ok { // kept by a run that ended since this request looked
 			return kept.gz, nil
 		}
-		select {
-		case c.runs <- struct{}{}:
-			defer func() { <-c.runs }()
-		case <-ctx.Done(): // the client left, or its time ran out, while it waited: run fails at once
-		}
-		answer, clean := run()
+		answer, clean := c.runs.run(ctx, run)
 		if !clean {
 			failed = answer
 			return nil, nil
