@@ -131,10 +131,7 @@ type answerCache struct {
 	// running makes concurrent requests for the same missing answer wait for one run of the query,
 	// instead of each running it: the stampede when a page is first shared.
 	running singleflight.Group
-	// runs holds a slot for each query running to fill the cache: no more run at once than there are
-	// processors, since running more would not finish any sooner, and each large answer being built
-	// holds tens of megabytes until it is written.
-	runs chan struct{}
+	runs    computeSlots
 }
 
 // keptAnswer is an answer as kept: its JSON, gzip-compressed, what its query cost when it ran (the
@@ -146,15 +143,35 @@ type keptAnswer struct {
 	operation string
 }
 
-// newAnswerCache keeps up to size bytes of compressed answers; nil when size is 0.
-func newAnswerCache(size int64) *answerCache {
+// newAnswerCache keeps up to size bytes of compressed answers, computing them in runs; nil when size
+// is 0.
+func newAnswerCache(size int64, runs computeSlots) *answerCache {
 	if size <= 0 {
 		return nil
 	}
 	return &answerCache{answers: otter.Must(&otter.Options[answerKey, keptAnswer]{
 		MaximumWeight: uint64(size),
 		Weigher:       func(_ answerKey, a keptAnswer) uint32 { return uint32(len(a.gz) + len(answerKey{})) },
-	}), runs: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	}), runs: runs}
+}
+
+// computeSlots holds a slot for each public answer being computed: no more are computed at once than
+// there are processors, since computing more would not finish any sooner, and each large answer being
+// built holds tens of megabytes until it is written (16 comparisons of 2,000 providers at once held
+// 236 MB). The others wait their turn, with or without the answer cache.
+type computeSlots chan struct{}
+
+func newComputeSlots() computeSlots { return make(computeSlots, runtime.GOMAXPROCS(0)) }
+
+// run runs compute in a slot, once one is free; if ctx ends first (the client left, or its time ran
+// out), compute runs at once and fails at once.
+func (s computeSlots) run(ctx context.Context, compute func() ([]byte, int, bool)) ([]byte, int, bool) {
+	select {
+	case s <- struct{}{}:
+		defer func() { <-s }()
+	case <-ctx.Done():
+	}
+	return compute()
 }
 
 // get returns the answer kept under a key, if there is one.
@@ -164,8 +181,7 @@ func (c *answerCache) get(key answerKey) (keptAnswer, bool) {
 
 // fill returns the answer kept under key and what it cost, running the query to make it if there is
 // none, once for all who ask at the same time, and keeping it with the operation's name; gzipped says
-// whether the answer is compressed. run
-// returns the answer's JSON, its cost and whether it is free of errors. An answer with errors is never
+// whether the answer is compressed. run returns the answer's JSON, its cost and whether it is free of errors. An answer with errors is never
 // kept or shared: it comes back, not clean, to the request that ran it, and a request that waited for a
 // run that failed runs the query for itself.
 func (c *answerCache) fill(ctx context.Context, key answerKey, operation string, run func() ([]byte, int, bool)) (answer []byte, cost int, gzipped, clean bool) {
@@ -174,12 +190,7 @@ func (c *answerCache) fill(ctx context.Context, key answerKey, operation string,
 		if kept, ok := c.answers.GetIfPresent(key); ok { // kept by a run that ended since this request looked
 			return kept, nil
 		}
-		select {
-		case c.runs <- struct{}{}:
-			defer func() { <-c.runs }()
-		case <-ctx.Done(): // the client left, or its time ran out, while it waited: run fails at once
-		}
-		answer, cost, clean := run()
+		answer, cost, clean := c.runs.run(ctx, run)
 		if !clean {
 			failed = answer
 			return nil, nil
@@ -192,7 +203,7 @@ func (c *answerCache) fill(ctx context.Context, key answerKey, operation string,
 	case failed != nil: // this request ran the query, and it failed
 		return failed, 0, false, false
 	case !ok: // another request ran it, and it failed: run it for this one, without sharing
-		answer, cost, clean := run()
+		answer, cost, clean := c.runs.run(ctx, run)
 		return answer, cost, false, clean
 	default:
 		return kept.gz, kept.cost, true, true

@@ -72,11 +72,16 @@ func comparison2000(b *testing.B) (string, map[string]any) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	q := strings.Replace(string(src), "$operatingForms: [OperatingForm!]\n)", "$operatingForms: [OperatingForm!]\n  $municipality: String\n)", 1)
-	q = strings.Replace(q, "operatingForms: $operatingForms\n  )", "operatingForms: $operatingForms\n    municipality: $municipality\n  )", 1)
-	return q, map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2015-HT", "municipality": "2000",
+	return withMunicipality(string(src)), map[string]any{"serviceArea": "ServiceArea:sfi", "period": "2015-HT", "municipality": "2000",
 		"metrics": []string{"Metric:sfi-pass-rate", "Metric:sfi-dropout-rate", "Metric:sfi-grade-a-b-share", "Metric:sfi-transition-rate",
 			"Metric:sfi-passed-courses", "Metric:sfi-cost-per-passed-course"}}
+}
+
+// withMunicipality gives the dashboard's ComparisonTable operation the variable $municipality, which
+// the dashboard leaves out (it compares Sundbyberg, the default).
+func withMunicipality(query string) string {
+	query = strings.Replace(query, "$operatingForms: [OperatingForm!]\n)", "$operatingForms: [OperatingForm!]\n  $municipality: String\n)", 1)
+	return strings.Replace(query, "operatingForms: $operatingForms\n  )", "operatingForms: $operatingForms\n    municipality: $municipality\n  )", 1)
 }
 
 // graphqlOnly is the /graphql route with its authentication, without the middleware all routes share
@@ -131,6 +136,43 @@ func BenchmarkDashboard(b *testing.B) {
 		q, vars := comparison2000(b)
 		benchmarkQuery(b, h, q, vars, "")
 	})
+	b.Run("ComparisonTableSmall", func(b *testing.B) { // 14 providers × 6 metrics
+		q, vars := comparison2000(b)
+		vars["municipality"] = "2001"
+		benchmarkQuery(b, h, q, vars, "")
+	})
+	// The sync's largest page, 1,000 observations with totalCount, first and further on.
+	src, err := os.ReadFile("../graph/testdata/spa/SyncObservations.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sync := strings.Replace(string(src), "first: 500", "first: 1000", 1)
+	b.Run("SyncObservations1000", func(b *testing.B) { benchmarkQuery(b, h, sync, nil, "") })
+	b.Run("SyncObservations1000Later", func(b *testing.B) {
+		benchmarkQuery(b, h, sync, map[string]any{"after": syncCursor(b, h, sync, 100)}, "")
+	})
+}
+
+// syncCursor walks pages of the sync query and returns the cursor after the last of them.
+func syncCursor(b *testing.B, h http.Handler, query string, pages int) string {
+	var after any
+	for range pages {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"after": after}})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
+		var answer struct {
+			Data struct {
+				Observations struct{ PageInfo struct{ EndCursor string } }
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || answer.Data.Observations.PageInfo.EndCursor == "" {
+			b.Fatalf("%v %.300s", err, rec.Body)
+		}
+		after = answer.Data.Observations.PageInfo.EndCursor
+	}
+	return after.(string)
 }
 
 // BenchmarkDashboardCached is BenchmarkDashboard as readers meet it on the server: through the answer

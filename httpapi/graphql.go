@@ -40,6 +40,7 @@ type graphqlHandler struct {
 	db      *store.DB
 	exec    *executor.Executor
 	answers *answerCache // nil: none are kept
+	runs    computeSlots // for public answers computed, kept or not
 	limiter *limiter
 	maxBody int64
 	timeout time.Duration
@@ -47,10 +48,12 @@ type graphqlHandler struct {
 }
 
 func newGraphQLHandler(logger *slog.Logger, db *store.DB, limiter *limiter, opts Options) *graphqlHandler {
+	runs := newComputeSlots()
 	return &graphqlHandler{
 		db:      db,
 		exec:    graph.NewExecutor(db, logger, graph.Options{Limits: opts.Limits, ReadOnly: opts.ReadOnly, PublicURL: opts.PublicURL}),
-		answers: newAnswerCache(opts.CacheSize),
+		answers: newAnswerCache(opts.CacheSize, runs),
+		runs:    runs,
 		limiter: limiter,
 		maxBody: opts.MaxBody,
 		timeout: opts.Timeout,
@@ -213,7 +216,7 @@ func (g *graphqlHandler) serveQuery(ctx context.Context, w http.ResponseWriter, 
 	var cost int
 	var gzipped, clean bool
 	if g.answers == nil {
-		answer, cost, clean = run()
+		answer, cost, clean = g.runs.run(ctx, run)
 	} else {
 		answer, cost, gzipped, clean = g.answers.fill(ctx, key, rc.Operation.Name, run)
 	}

@@ -52,7 +52,9 @@ func BenchmarkTermImportNational(b *testing.B) {
 			b.ResetTimer()
 			for i := range b.N {
 				for j, o := range term {
-					v, n := float64((i*7+j)%1000)/10, 3+(i*13+j)%200
+					// Whole (a count or a sum of money takes it too), and under 50 (parts of one whole, such as pass
+					// and dropout rates, add up to at most 100 %).
+					v, n := float64((i*7+j)%50), 3+(i*13+j)%200
 					o.Value, o.SampleSize = &v, &n
 				}
 				if _, err := db.ImportObservations(ctx, store.Change{Actor: "bench", Operation: "importObservations"}, term, store.ImportOptions{}); err != nil {

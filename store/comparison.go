@@ -96,7 +96,9 @@ func (r *ComparisonReference) SuppressionReason() *SuppressionReason {
 }
 
 // Comparison builds the comparison of args. It runs one SQL statement, whatever the number of
-// providers: every figure it needs is read at once and the rows are assembled from the catalog.
+// providers: every figure it needs is read at once and the rows are assembled from the catalog. The
+// statement reads only the figures it shows: for each metric, observations_by_period (period, metric_id,
+// municipality_code) leads straight to the municipality's and to the country's.
 func (db *DB) Comparison(ctx context.Context, c *Catalog, args ComparisonArgs) (*Comparison, error) {
 	cmpn, err := c.comparisonFrame(args)
 	if err != nil {
@@ -104,8 +106,8 @@ func (db *DB) Comparison(ctx context.Context, c *Catalog, args ComparisonArgs) (
 	}
 	list, _ := json.Marshal(storedMetricIDs(cmpn.Metrics))
 	rows, err := db.query(ctx, `SELECT `+observationColumns+` FROM observations o
-		WHERE o.metric_id IN (SELECT value FROM json_each(?1)) AND o.period = ?2
-			AND (o.municipality_code = ?3 OR (o.provider_id IS NULL AND o.municipality_code = ?4))`,
+		WHERE o.period = ?2 AND o.metric_id IN (SELECT value FROM json_each(?1)) AND o.municipality_code IN (?3, ?4)
+			AND (o.municipality_code = ?3 OR o.provider_id IS NULL)`,
 		string(list), cmpn.Period, cmpn.Municipality.Code, CountryCode)
 	if err != nil {
 		return nil, fmt.Errorf("query comparison: %w", err)

@@ -109,10 +109,11 @@ func (c *Catalog) suppress(o *Observation) {
 	o.SampleSizeWomen, o.SampleSizeMen = nil, nil
 }
 
-// observationQuery builds the WHERE clause of a filter. It joins fixed fragments, one per field that is
-// set, rather than writing "(?1 IS NULL OR …)" for every field, because SQLite cannot use an index
-// through such an OR. No caller's text ever enters the SQL: values go in as parameters.
-func observationQuery(f ObservationFilter) (where string, args []any, err error) {
+// observationQuery builds the WHERE clause of a filter over observations o, or, when counted is true,
+// over observation_counts o (see countedAlone). It joins fixed fragments, one per field that is set,
+// rather than writing "(?1 IS NULL OR …)" for every field, because SQLite cannot use an index through
+// such an OR. No caller's text ever enters the SQL: values go in as parameters.
+func observationQuery(f ObservationFilter, counted bool) (where string, args []any, err error) {
 	var clauses []string
 	add := func(clause string, arg any) {
 		args = append(args, arg)
@@ -152,7 +153,11 @@ func observationQuery(f ObservationFilter) (where string, args []any, err error)
 		add(`o.metric_id IN (SELECT id FROM metrics WHERE service_area_id = ?)`, *f.ServiceArea)
 	}
 	if f.AboutProvider != nil {
-		add(`(o.provider_id IS NOT NULL) = ?`, *f.AboutProvider)
+		if counted {
+			add(`o.about_provider = ?`, *f.AboutProvider)
+		} else {
+			add(`(o.provider_id IS NOT NULL) = ?`, *f.AboutProvider)
+		}
 	}
 	if len(clauses) == 0 {
 		return "1", nil, nil
@@ -205,7 +210,7 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	if err != nil {
 		return nil, err
 	}
-	where, params, err := observationQuery(f)
+	where, params, err := observationQuery(f, false)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +220,16 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 		params = append(params, string(list))
 		where += " AND o.provider_id IN (SELECT value FROM json_each(?" + strconv.Itoa(len(params)) + "))"
 	}
-	counts := db.observationCounts(where, slices.Clone(params), partitioned)
+	count, countParams := `SELECT '', count(*) FROM observations o WHERE `+where, slices.Clone(params)
+	switch {
+	case partitioned:
+		count = `SELECT o.provider_id, count(*) FROM observations o WHERE ` + where + ` GROUP BY o.provider_id`
+	case countedAlone(f):
+		var counted string
+		counted, countParams, _ = observationQuery(f, true) // f passed the same checks just now
+		count = `SELECT '', coalesce(sum(o.n), 0) FROM observation_counts o WHERE ` + counted
+	}
+	counts := db.observationCounts(count, countParams)
 	pages := make([]*ObservationPage, max(1, len(providers)))
 	index := map[string]int{}
 	for i := range pages {
@@ -241,7 +255,13 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	// Ascending unless the ordering is descending; a page taken from the end reads backwards and is
 	// turned around afterwards.
 	descending := (o.Direction == Desc) != w.fromEnd
-	rowKeys := "(" + strings.Join(keyColumns, ", ") + ")"
+	// A cursor's bound is the row value (keys) > (cursor's keys), or <. SQLite seeks an index by such a
+	// bound's first column only and steps over every row sharing it, which is every row of a bulk write
+	// when the keys start with updated_at: the page after a million figures written at once read a
+	// million index entries. So the bound the read starts from, when the list is not partitioned, is
+	// written as its arms instead (k1 = v1 AND k2 > v2, then k1 > v1), one SELECT each, merged in order
+	// by SQLite (MERGE (UNION ALL)), each sought in the index by all of its columns.
+	var arms []string
 	bound := func(c *cursor, after bool) error {
 		if len(c.keys) != len(keyColumns) {
 			return inputErrorf("invalid cursor: pass a cursor exactly as an earlier page gave it")
@@ -260,7 +280,17 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 			marks[i] = "?" + strconv.Itoa(len(params))
 		}
 		params[len(params)-1] = seq
-		where += " AND " + rowKeys + " " + op + " (" + strings.Join(marks, ", ") + ")"
+		if partitioned || after == w.fromEnd { // a bound the read ends at, or within each provider
+			where += " AND (" + strings.Join(keyColumns, ", ") + ") " + op + " (" + strings.Join(marks, ", ") + ")"
+			return nil
+		}
+		for i := len(keyColumns) - 1; i >= 0; i-- {
+			var arm []string
+			for j := range i {
+				arm = append(arm, keyColumns[j]+" = "+marks[j])
+			}
+			arms = append(arms, strings.Join(append(arm, keyColumns[i]+" "+op+" "+marks[i]), " AND "))
+		}
 		return nil
 	}
 	if w.after != nil {
@@ -281,12 +311,24 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	params = append(params, w.limit+1)
 	limit := "?" + strconv.Itoa(len(params))
 	query := `SELECT ` + observationColumns + ` FROM observations o WHERE ` + where + ` ORDER BY ` + orderBy + ` LIMIT ` + limit
-	if partitioned {
+	switch {
+	case partitioned:
 		// Each provider's first limit+1 rows, numbered within the provider by the page's order.
 		query = `SELECT ` + observationColumns + ` FROM (
 				SELECT o.*, row_number() OVER (PARTITION BY o.provider_id ORDER BY ` + orderBy + `) AS rn
 				FROM observations o WHERE ` + where + `
 			) o WHERE o.rn <= ` + limit + ` ORDER BY o.provider_id, o.rn`
+	case arms != nil:
+		selects := make([]string, len(arms))
+		for i, arm := range arms {
+			selects[i] = `SELECT ` + observationColumns + ` FROM observations o WHERE ` + where + ` AND ` + arm
+		}
+		// A compound SELECT is ordered by the positions of its columns.
+		positions := make([]string, len(keyColumns))
+		for i, k := range keyColumns {
+			positions[i] = strconv.Itoa(observationColumnPosition(k)) + direction
+		}
+		query = strings.Join(selects, " UNION ALL ") + ` ORDER BY ` + strings.Join(positions, ", ") + ` LIMIT ` + limit
 	}
 	rows, err := db.query(ctx, query, params...)
 	if err != nil {
@@ -314,18 +356,21 @@ func (db *DB) observationPages(ctx context.Context, c *Catalog, f ObservationFil
 	return pages, nil
 }
 
-// observationCounts returns a function that counts, once and only when first called, the observations
-// matching where: per provider when partitioned, otherwise in all (under the key "").
-func (db *DB) observationCounts(where string, params []any, partitioned bool) func(context.Context) (map[string]int, error) {
+// countedAlone reports whether observation_counts answers how many observations f matches: f filters
+// on nothing but what those counts are kept by (metric, period, service area, about a provider or not).
+// Every other filter (a provider, a municipality, a time) has an index of its own to count with.
+func countedAlone(f ObservationFilter) bool {
+	return f.UpdatedSince == nil && f.Provider == nil && f.Municipality == nil
+}
+
+// observationCounts returns a function that runs query, once and only when first called: it counts the
+// observations of a list, per provider (key and count) or in all (under the key "").
+func (db *DB) observationCounts(query string, params []any) func(context.Context) (map[string]int, error) {
 	var once sync.Once
 	var counts map[string]int
 	var err error
 	return func(ctx context.Context) (map[string]int, error) {
 		once.Do(func() {
-			query := `SELECT '', count(*) FROM observations o WHERE ` + where
-			if partitioned {
-				query = `SELECT o.provider_id, count(*) FROM observations o WHERE ` + where + ` GROUP BY o.provider_id`
-			}
 			var rows *sql.Rows
 			rows, err = db.query(ctx, query, params...)
 			if err != nil {
@@ -345,6 +390,16 @@ func (db *DB) observationCounts(where string, params []any, partitioned bool) fu
 		})
 		return counts, err
 	}
+}
+
+// observationColumnPosition is where column (as "o.seq") is among observationColumns, from 1.
+func observationColumnPosition(column string) int {
+	for i, c := range strings.Split(observationColumns, ",") {
+		if strings.TrimSpace(c) == column {
+			return i + 1
+		}
+	}
+	panic("no observation column " + column)
 }
 
 func observationCursorKeys(field ObservationOrderField, o *Observation, seq int64) []string {

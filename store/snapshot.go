@@ -120,7 +120,7 @@ type failedRow struct{ err error }
 func (r failedRow) Scan(...any) error { return r.err }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	db.statements.Add(1)
+	db.counted(query, args)
 	if s := db.snapshot(ctx); s != nil {
 		tx, err := s.transaction()
 		if err != nil {
@@ -132,7 +132,7 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	db.statements.Add(1)
+	db.counted(query, args)
 	if s := db.snapshot(ctx); s != nil {
 		tx, err := s.transaction()
 		if err != nil {

@@ -75,6 +75,8 @@ type DB struct {
 	// ROLLBACK of read snapshots), so tests can show that a request's cost does not grow with the rows
 	// it returns.
 	statements atomic.Int64
+	// traced, when set, is told every read's SQL and parameters (see TraceReads).
+	traced atomic.Pointer[func(query string, args []any)]
 
 	catalogMu sync.Mutex
 	catalog   atomic.Pointer[Catalog] // of the latest data version read
@@ -374,7 +376,7 @@ func nextStamp(ctx context.Context, tx *sql.Tx) (string, error) {
 
 // txQuery runs a query inside tx and counts it like any other statement.
 func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	db.statements.Add(1)
+	db.counted(query, args)
 	return tx.QueryContext(ctx, query, args...)
 }
 

@@ -169,7 +169,7 @@ func TestObservationPagesAreKeyset(t *testing.T) {
 	c, _ := db.Catalog(t.Context())
 	two := 2
 	for _, order := range []ObservationOrder{
-		{ObservationOrderUpdatedAt, Asc}, {ObservationOrderPeriod, Asc}, {ObservationOrderPeriod, Desc},
+		{ObservationOrderUpdatedAt, Asc}, {ObservationOrderUpdatedAt, Desc}, {ObservationOrderPeriod, Asc}, {ObservationOrderPeriod, Desc},
 	} {
 		var forward []string
 		var after *string

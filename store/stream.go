@@ -11,7 +11,7 @@ import (
 // written, reading them one at a time, so an export of millions of rows runs in constant memory.
 // Figures come suppressed as on every other path.
 func (db *DB) EachObservation(ctx context.Context, c *Catalog, f ObservationFilter, fn func(*Observation) error) error {
-	where, args, err := observationQuery(f)
+	where, args, err := observationQuery(f, false)
 	if err != nil {
 		return err
 	}
