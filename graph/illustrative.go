@@ -47,7 +47,7 @@ func noteSources(ctx context.Context, res any) {
 	id, one := sourceOf(res) // most fields are plain values, with none
 	var ids []string
 	if !one {
-		if ids = sourcesOf(res); len(ids) == 0 {
+		if ids = sourcesOfWholes(res); len(ids) == 0 {
 			return
 		}
 	}
@@ -94,6 +94,11 @@ func sourcesOf(v any) []string {
 	if id, ok := sourceOf(v); ok {
 		return []string{id}
 	}
+	return sourcesOfWholes(v)
+}
+
+// sourcesOfWholes lists the sources of a list, a page or a computed whole.
+func sourcesOfWholes(v any) []string {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return nil
 	}
