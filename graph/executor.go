@@ -65,7 +65,7 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 	exec.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{lru.New[string](10000)}})
 	exec.Use(pricing{limits: opts.Limits})
 	exec.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withSources(ctx))
+		return next(withCellSelections(withSources(ctx)))
 	})
 	exec.AroundFields(fieldMiddleware(!opts.everyFieldByGqlgen))
 	exec.AroundResponses(markIllustrative(db))
