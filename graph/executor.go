@@ -65,19 +65,35 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 	exec.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{lru.New[string](10000)}})
 	exec.Use(pricing{limits: opts.Limits})
 	exec.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withSources(ctx))
+		return next(withCellSelections(withSources(ctx)))
 	})
-	exec.AroundFields(noteSources)
+	exec.AroundFields(fieldMiddleware(!opts.everyFieldByGqlgen))
 	exec.AroundResponses(markIllustrative(db))
-	if !opts.everyFieldByGqlgen {
-		exec.AroundFields(writeCellsDirectly)
-	}
 	exec.SetErrorPresenter(presentError(logger))
 	exec.SetRecoverFunc(func(ctx context.Context, v any) error {
 		logger.ErrorContext(ctx, "resolver panic", "request_id", RequestID(ctx), "panic", v, "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": CodeInternal, "requestId": RequestID(ctx)}}
 	})
 	return exec
+}
+
+// fieldMiddleware is the executor's one field middleware, around every field of every answer (each
+// middleware costs an allocation a field, BENCHMARKS.md): it writes the comparison's cells directly when
+// cellsDirectly, and keeps the sources of what every field returned.
+func fieldMiddleware(cellsDirectly bool) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		var res any
+		var err error
+		if cellsDirectly {
+			res, err = writeCellsDirectly(ctx, next)
+		} else {
+			res, err = next(ctx)
+		}
+		if err == nil {
+			noteSources(ctx, res)
+		}
+		return res, err
+	}
 }
 
 // queriesOnly is a persisted-query cache that keeps queries and nothing else.

@@ -42,43 +42,67 @@ func (s *requestSources) add(ids ...string) {
 	s.mu.Unlock()
 }
 
-// noteSources is a field middleware: it keeps the sources of the figures and objects a field returns.
-func noteSources(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		return res, err
-	}
-	if ids := sourcesOf(res); len(ids) > 0 { // most fields are plain values, with none
-		if s, _ := ctx.Value(sourcesKey{}).(*requestSources); s != nil {
-			s.add(ids...)
+// noteSources keeps the sources of the figures and objects a field returned (see fieldMiddleware).
+func noteSources(ctx context.Context, res any) {
+	id, one := sourceOf(res) // most fields are plain values, with none
+	var ids []string
+	if !one {
+		if ids = sourcesOfWholes(res); len(ids) == 0 {
+			return
 		}
 	}
-	return res, err
+	s, _ := ctx.Value(sourcesKey{}).(*requestSources)
+	switch {
+	case s == nil:
+	case one:
+		s.add(id)
+	default:
+		s.add(ids...)
+	}
+}
+
+// sourceOf is the source of an object that states facts, without the slice sourcesOf would allocate:
+// an answer's every observation, provider and metric passes here.
+func sourceOf(v any) (string, bool) {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return "", false // an optional object that is not there
+	}
+	switch v := v.(type) {
+	case *store.Observation:
+		return v.SourceID, true
+	case *store.Revision:
+		return v.SourceID, true
+	case *store.Provider:
+		return v.SourceID, true
+	case *store.Authorisation:
+		return v.SourceID, true
+	case *store.PriceList:
+		return v.SourceID, true
+	case *store.Metric:
+		return v.SourceID, true
+	case *store.Scheme:
+		return v.SourceID, true
+	case *store.Municipality:
+		return v.SourceID, true
+	}
+	return "", false
 }
 
 // sourcesOf lists the sources of a resolved value: an object that states facts, a list of them, a page,
 // or a computed whole (a comparison, a time series) by the sources of every figure in it.
 func sourcesOf(v any) []string {
+	if id, ok := sourceOf(v); ok {
+		return []string{id}
+	}
+	return sourcesOfWholes(v)
+}
+
+// sourcesOfWholes lists the sources of a list, a page or a computed whole.
+func sourcesOfWholes(v any) []string {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-		return nil // an optional object that is not there
+		return nil
 	}
 	switch v := v.(type) {
-	case *store.Observation:
-		return []string{v.SourceID}
-	case *store.Revision:
-		return []string{v.SourceID}
-	case *store.Provider:
-		return []string{v.SourceID}
-	case *store.Authorisation:
-		return []string{v.SourceID}
-	case *store.PriceList:
-		return []string{v.SourceID}
-	case *store.Metric:
-		return []string{v.SourceID}
-	case *store.Scheme:
-		return []string{v.SourceID}
-	case *store.Municipality:
-		return []string{v.SourceID}
 	case []*store.Observation:
 		return each(v, func(o *store.Observation) string { return o.SourceID })
 	case []*store.Revision:

@@ -38,8 +38,8 @@ type Catalog struct {
 	authsByScheme      map[string][]*Authorisation
 	membersByAgency    map[string][]*AssociationMember
 	assocsByMunicipal  map[string][]*Association
-	latestPeriod       map[string]string // service area ID → latest period with results
-	providerCount      map[string]int    // service area ID → providers ever authorised in it
+	latestPeriod       map[string]string          // service area ID → latest period with results
+	providersIn        map[string]map[string]bool // service area ID → IDs of the providers ever authorised in it
 }
 
 // versionTTL is how long the data version read from the file is trusted before it is read again. A write
@@ -362,7 +362,7 @@ func (c *Catalog) index() {
 	for _, p := range c.providers {
 		c.byID[p.ID] = p
 	}
-	c.providerCount = map[string]int{}
+	c.providersIn = map[string]map[string]bool{}
 	for _, area := range c.serviceAreas {
 		seen := map[string]bool{}
 		for _, s := range c.Schemes(area.ID, "") {
@@ -370,7 +370,7 @@ func (c *Catalog) index() {
 				seen[a.ProviderID] = true
 			}
 		}
-		c.providerCount[area.ID] = len(seen)
+		c.providersIn[area.ID] = seen
 	}
 	c.nameKeys = sortKeys(c.providers)
 	c.providersByID = slices.Clone(c.providers)
@@ -560,7 +560,7 @@ func (c *Catalog) ProviderServiceAreas(providerID string) []*ServiceArea {
 }
 
 // ProviderCount counts the providers that hold or have held an authorisation in a service area.
-func (c *Catalog) ProviderCount(areaID string) int { return c.providerCount[areaID] }
+func (c *Catalog) ProviderCount(areaID string) int { return len(c.providersIn[areaID]) }
 
 // AssociationSources returns every source of the facts about an association, each once, in the order
 // first met.

@@ -313,7 +313,7 @@ func rankColumn(direction MetricDirection, cells []*ComparisonCell) {
 // present among the rows, in the fixed order of operating forms.
 func summariseColumn(m *Metric, rows []*ComparisonRow, column []*ComparisonCell) []*ComparisonSummary {
 	group := func(form *OperatingForm) *ComparisonSummary {
-		var values []Weighted
+		values := make([]Weighted, 0, len(column))
 		for i, cell := range column {
 			if (form == nil || rows[i].Provider.OperatingForm == *form) && cell.Value != nil {
 				values = append(values, Weighted{Value: *cell.Value, Weight: cell.SampleSize})

@@ -100,8 +100,9 @@ func (c *Catalog) Providers(f ProviderFilter, o ProviderOrder, args PageArgs) (*
 		return []string{hex.EncodeToString([]byte(c.nameKeys[p.ID])), p.ID}
 	}
 	var matching []*Provider
+	today := Today()
 	for _, p := range sorted {
-		if c.providerMatches(p, f) {
+		if c.providerMatches(p, f, today) {
 			matching = append(matching, p)
 		}
 	}
@@ -152,7 +153,8 @@ func (c *Catalog) checkProviderFilter(f ProviderFilter) error {
 	return nil
 }
 
-func (c *Catalog) providerMatches(p *Provider, f ProviderFilter) bool {
+// providerMatches says whether p passes f, its authorisations' status judged on today.
+func (c *Catalog) providerMatches(p *Provider, f ProviderFilter, today Date) bool {
 	if len(f.OperatingForms) > 0 && !slices.Contains(f.OperatingForms, p.OperatingForm) {
 		return false
 	}
@@ -162,10 +164,12 @@ func (c *Catalog) providerMatches(p *Provider, f ProviderFilter) bool {
 	if f.NameContains != nil && !containsFold(p.Name, *f.NameContains) {
 		return false
 	}
-	if f.ServiceArea == nil && f.AuthorisationStatus == nil {
+	switch {
+	case f.AuthorisationStatus == nil && f.ServiceArea == nil:
 		return true
+	case f.AuthorisationStatus == nil: // the dashboard's list: one map read, not each authorisation's scheme
+		return c.providersIn[*f.ServiceArea][p.ID]
 	}
-	today := Today()
 	return slices.ContainsFunc(c.authsByProvider[p.ID], func(a *Authorisation) bool {
 		if f.AuthorisationStatus != nil && a.StatusOn(today) != *f.AuthorisationStatus {
 			return false
