@@ -58,7 +58,7 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	err = db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+	err = db.writeFigures(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		res = ImportResult{DryRun: opts.DryRun}
 		im, err := newImporter(ctx, tx, c, ch, stamp)
 		if err != nil {
