@@ -171,10 +171,8 @@ func newImporter(ctx context.Context, tx *sql.Tx, c *Catalog, ch Change, stamp s
 		{&im.insert, insertObservation},
 		{&im.update, correctFigure},
 		{&im.revise, reviseFigures},
-		{&im.unbury, `DELETE FROM tombstones WHERE id = ?1`},
-		{&im.lastRevision, `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
-				status, note, source_id, valid_from
-			FROM observation_revisions WHERE observation_id = ?1 ORDER BY seq DESC LIMIT 1`},
+		{&im.unbury, unburyFigure},
+		{&im.lastRevision, lastRevision},
 	} {
 		if *p.stmt, err = tx.PrepareContext(ctx, p.sql); err != nil {
 			im.close()
@@ -210,6 +208,12 @@ const (
 	correctFigure = `UPDATE observations SET value = ?2, value_women = ?3, value_men = ?4,
 			sample_size = ?5, sample_size_women = ?6, sample_size_men = ?7, status = ?8, note = ?9, source_id = ?10, updated_at = ?11
 		WHERE seq = ?1`
+	// unburyFigure takes the tombstone of a figure, by its ID, away when it comes back.
+	unburyFigure = `DELETE FROM tombstones WHERE id = ?1`
+	// lastRevision reads the last version kept of a figure, by its ID: one that comes back after it was deleted.
+	lastRevision = `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
+			status, note, source_id, valid_from
+		FROM observation_revisions WHERE observation_id = ?1 ORDER BY seq DESC LIMIT 1`
 )
 
 // findStored reads the stored figures of obs, by their position in it, in the order of observations_key
