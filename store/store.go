@@ -318,7 +318,8 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 }
 
 // writeFigures is write for a function that changes only figures and their history, which the search
-// index does not cover: rebuilding it costs a tenth of a second on the national data set, for nothing.
+// index does not cover (rebuilding it costs a tenth of a second on the national data set, for nothing)
+// and the catalog holds only their latest periods of: the catalog is carried to the new version.
 func (db *DB) writeFigures(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
 	return db.writeAndIndex(ctx, ch, false, fn)
 }
@@ -331,6 +332,7 @@ func (db *DB) writeAndIndex(ctx context.Context, ch Change, index bool, fn func(
 	}
 	db.writing.Add(1)
 	defer db.writing.Add(-1)
+	var carried *Catalog
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		stamp, err := nextStamp(ctx, tx)
 		if err != nil {
@@ -348,8 +350,15 @@ func (db *DB) writeAndIndex(ctx context.Context, ch Change, index bool, fn func(
 		if bookkeeping {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1`, stamp); err != nil {
+		var version int64 // 0 when there is no data set yet
+		err = tx.QueryRowContext(ctx, `UPDATE dataset SET version = version + 1, updated_at = ?1 RETURNING version`, stamp).Scan(&version)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if !index && version > 0 {
+			if carried, err = db.carriedCatalog(ctx, tx, version, stamp); err != nil {
+				return err
+			}
 		}
 		record, err := json.Marshal(map[string]any{"reason": ch.Reason, "changes": summary})
 		if err != nil {
@@ -364,6 +373,11 @@ func (db *DB) writeAndIndex(ctx context.Context, ch Change, index bool, fn func(
 		}
 		return rebuildSearch(ctx, tx)
 	})
+	if err == nil && carried != nil {
+		db.catalogMu.Lock()
+		db.keepLatest(carried)
+		db.catalogMu.Unlock()
+	}
 	db.readVersionAgain() // whatever happened
 	if errors.Is(err, errUnchanged) || errors.Is(err, errDryRun) {
 		return nil
