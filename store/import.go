@@ -129,10 +129,10 @@ func (db *DB) SyncMarkOf(ctx context.Context, name string) (time.Time, bool, err
 }
 
 // importer writes one import's figures inside its transaction. It reads the stored figures of the whole
-// batch first, in the order of their index, and corrects them last, in the order they are stored, with
-// their former versions kept in one statement: an import of a whole municipality's term then reads
-// each page it needs about once, where a lookup, a revision and an update for each figure in the
-// batch's order read pages that the connection's small page cache no longer held.
+// batch first, in a few statements in the order of their index, and corrects them last, by row in the
+// order they are stored, their former versions kept in one statement: where each figure took a lookup,
+// a revision and an update (each searching observations_key) in the batch's order, it takes one
+// update by its row.
 type importer struct {
 	ctx                     context.Context
 	tx                      *sql.Tx
