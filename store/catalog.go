@@ -381,7 +381,6 @@ func (c *Catalog) index() {
 	}
 }
 
-// loader runs the catalog's queries one after another and keeps the first error.
 // latestPeriods reads the latest period of each service area: the one that ends last, and of those the
 // longest (a year before its autumn term). Each metric's is one step down an index.
 func (l *loader) latestPeriods() map[string]string {
@@ -435,6 +434,7 @@ func (db *DB) keepLatest(c *Catalog) bool {
 	return true
 }
 
+// loader runs the catalog's queries one after another and keeps the first error.
 type loader struct {
 	db  *DB
 	ctx context.Context

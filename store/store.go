@@ -317,9 +317,9 @@ func (db *DB) write(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp st
 	return db.writeAndIndex(ctx, ch, true, fn)
 }
 
-// writeFigures is write for a function that changes only figures and their history, which the search
-// index does not cover (rebuilding it costs a tenth of a second on the national data set, for nothing)
-// and the catalog holds only their latest periods of: the catalog is carried to the new version.
+// writeFigures is write for a function that changes only figures and their history: the search index
+// covers none of them (rebuilding it costs a tenth of a second on the national data set, for nothing),
+// and of the catalog only the latest periods follow them, so it is carried to the new version.
 func (db *DB) writeFigures(ctx context.Context, ch Change, fn func(tx *sql.Tx, stamp string) (summary any, err error)) error {
 	return db.writeAndIndex(ctx, ch, false, fn)
 }
