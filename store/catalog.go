@@ -104,9 +104,7 @@ func (db *DB) catalogIn(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	if latest := db.catalog.Load(); latest == nil || latest.Info.Version < version {
-		db.previous.Store(latest)
-		db.catalog.Store(c)
+	if db.keepLatest(c) {
 		db.versionCheckedAt.Store(now)
 	}
 	return c, nil
@@ -122,7 +120,6 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		authsByScheme:      map[string][]*Authorisation{},
 		membersByAgency:    map[string][]*AssociationMember{},
 		assocsByMunicipal:  map[string][]*Association{},
-		latestPeriod:       map[string]string{},
 	}
 	l := loader{db: db, ctx: ctx, tx: tx}
 
@@ -324,22 +321,7 @@ func (db *DB) loadCatalog(ctx context.Context, tx *sql.Tx) (*Catalog, error) {
 		c.offices = append(c.offices, o)
 		return r.Scan(&o.ID, &o.Name, &o.MunicipalityCode, &o.Status, &o.StatusAsOf, &o.Purpose, &o.Note, &o.SourceID)
 	})
-	// The latest period of each service area: the one that ends last, and of those the longest (a
-	// year before its autumn term). Each metric's is one step down an index.
-	type span struct{ end, start string }
-	latest := map[string]span{}
-	l.each(`SELECT m.service_area_id, latest.period, latest.period_end, latest.period_start FROM metrics m
-		JOIN observations latest ON latest.seq = (SELECT o.seq FROM observations o WHERE o.metric_id = m.id
-			ORDER BY o.period_end DESC, o.period_start LIMIT 1)`, func(r *sql.Rows) error {
-		var area, period, end, start string
-		if err := r.Scan(&area, &period, &end, &start); err != nil {
-			return err
-		}
-		if have, ok := latest[area]; !ok || end > have.end || end == have.end && start < have.start {
-			c.latestPeriod[area], latest[area] = period, span{end, start}
-		}
-		return nil
-	})
+	c.latestPeriod = l.latestPeriods()
 	if l.err != nil {
 		return nil, l.err
 	}
@@ -397,6 +379,59 @@ func (c *Catalog) index() {
 			c.membersByAgency[m.AgencyID] = append(c.membersByAgency[m.AgencyID], m)
 		}
 	}
+}
+
+// latestPeriods reads the latest period of each service area: the one that ends last, and of those the
+// longest (a year before its autumn term). Each metric's is one step down an index.
+func (l *loader) latestPeriods() map[string]string {
+	periods := map[string]string{}
+	type span struct{ end, start string }
+	latest := map[string]span{}
+	l.each(`SELECT m.service_area_id, latest.period, latest.period_end, latest.period_start FROM metrics m
+		JOIN observations latest ON latest.seq = (SELECT o.seq FROM observations o WHERE o.metric_id = m.id
+			ORDER BY o.period_end DESC, o.period_start LIMIT 1)`, func(r *sql.Rows) error {
+		var area, period, end, start string
+		if err := r.Scan(&area, &period, &end, &start); err != nil {
+			return err
+		}
+		if have, ok := latest[area]; !ok || end > have.end || end == have.end && start < have.start {
+			periods[area], latest[area] = period, span{end, start}
+		}
+		return nil
+	})
+	return periods
+}
+
+// carriedCatalog returns the catalog after a write that changed only figures and moved the data version
+// to version at stamp: the one of the version before, which this DB holds, with the version, its time
+// and the latest periods (the one part that follows the figures) read again in tx. Loading the whole
+// catalog again costs a tenth of a second on the national data set. It is nil when this DB does not
+// hold the catalog of the version before.
+func (db *DB) carriedCatalog(ctx context.Context, tx *sql.Tx, version int64, stamp string) (*Catalog, error) {
+	before := db.catalog.Load()
+	if before == nil || before.Info.Version != version-1 {
+		return nil, nil
+	}
+	l := loader{db: db, ctx: ctx, tx: tx}
+	latest := l.latestPeriods()
+	if l.err != nil {
+		return nil, l.err
+	}
+	c := *before // every list and lookup is shared: a catalog is never changed once loaded
+	c.Info.Version, c.Info.UpdatedAt, c.latestPeriod = version, parseTime(stamp), latest
+	return &c, nil
+}
+
+// keepLatest makes c the catalog of the latest version, and the one it replaces the previous, unless a
+// later one is kept already; the caller holds catalogMu.
+func (db *DB) keepLatest(c *Catalog) bool {
+	latest := db.catalog.Load()
+	if latest != nil && latest.Info.Version >= c.Info.Version {
+		return false
+	}
+	db.previous.Store(latest)
+	db.catalog.Store(c)
+	return true
 }
 
 // loader runs the catalog's queries one after another and keeps the first error.

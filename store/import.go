@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -58,20 +61,28 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	err = db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+	err = db.writeFigures(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		res = ImportResult{DryRun: opts.DryRun}
 		im, err := newImporter(ctx, tx, c, ch, stamp)
 		if err != nil {
 			return nil, err
 		}
 		defer im.close()
+		found, err := im.findStored(obs)
+		if err != nil {
+			return nil, err
+		}
 		for i, o := range obs {
 			if opts.Progress != nil && i > 0 && i%10_000 == 0 {
 				opts.Progress(i)
 			}
-			if err := im.put(i+1, o, &res); err != nil {
+			if err := im.put(i+1, o, found, &res); err != nil {
 				return nil, err
 			}
+		}
+		// Before the removals, which read the figures as the batch leaves them.
+		if err := im.correct(); err != nil {
+			return nil, err
 		}
 		for _, o := range opts.Remove {
 			if err := im.remove(o, &res); err != nil {
@@ -117,7 +128,11 @@ func (db *DB) SyncMarkOf(ctx context.Context, name string) (time.Time, bool, err
 	return parseTime(at), err == nil, err
 }
 
-// importer writes one import's figures inside its transaction.
+// importer writes one import's figures inside its transaction. It reads the stored figures of the whole
+// batch first, in a few statements in the order of their index, and corrects them last, by row in the
+// order they are stored, their former versions kept in one statement: where each figure took a lookup,
+// a revision and an update (each searching observations_key) in the batch's order, it takes one
+// update by its row.
 type importer struct {
 	ctx                     context.Context
 	tx                      *sql.Tx
@@ -125,11 +140,22 @@ type importer struct {
 	ch                      Change
 	stamp                   string
 	h                       *history
-	insert, update, unbury  *sql.Stmt
+	find, insert, unbury    *sql.Stmt
+	update, revise          *sql.Stmt
 	lastRevision            *sql.Stmt
+	corrections             []correction
 	added, changed, deleted []string
 	problems                problems
 }
+
+// correction is a stored figure (by its row) and what replaces it.
+type correction struct {
+	seq int64
+	o   *Observation
+}
+
+// findBatch is how many figures findStored looks up in one statement.
+const findBatch = 10_000
 
 func newImporter(ctx context.Context, tx *sql.Tx, c *Catalog, ch Change, stamp string) (*importer, error) {
 	im := &importer{ctx: ctx, tx: tx, c: c, ch: ch, stamp: stamp}
@@ -141,14 +167,12 @@ func newImporter(ctx context.Context, tx *sql.Tx, c *Catalog, ch Change, stamp s
 		stmt **sql.Stmt
 		sql  string
 	}{
+		{&im.find, findStoredFigures},
 		{&im.insert, insertObservation},
-		{&im.update, `UPDATE observations SET value = ?4, value_women = ?5, value_men = ?6,
-				sample_size = ?7, sample_size_women = ?8, sample_size_men = ?9, status = ?10, note = ?11, source_id = ?12, updated_at = ?13
-			WHERE metric_id = ?1 AND coalesce(provider_id, municipality_code) = ?2 AND period = ?3`},
-		{&im.unbury, `DELETE FROM tombstones WHERE id = ?1`},
-		{&im.lastRevision, `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
-				status, note, source_id, valid_from
-			FROM observation_revisions WHERE observation_id = ?1 ORDER BY seq DESC LIMIT 1`},
+		{&im.update, correctFigure},
+		{&im.revise, reviseFigures},
+		{&im.unbury, unburyFigure},
+		{&im.lastRevision, lastRevision},
 	} {
 		if *p.stmt, err = tx.PrepareContext(ctx, p.sql); err != nil {
 			im.close()
@@ -160,32 +184,102 @@ func newImporter(ctx context.Context, tx *sql.Tx, c *Catalog, ch Change, stamp s
 
 func (im *importer) close() {
 	im.h.close()
-	for _, s := range []*sql.Stmt{im.insert, im.update, im.unbury, im.lastRevision} {
+	for _, s := range []*sql.Stmt{im.find, im.insert, im.update, im.revise, im.unbury, im.lastRevision} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// put adds o, corrects the stored figure with it, or finds it unchanged.
-func (im *importer) put(row int, o *Observation, res *ImportResult) error {
-	old, err := im.h.current(im.ctx, o.MetricID, subjectOf(o), o.Period)
-	switch {
-	case err == nil && sameFigure(old, o):
-		res.Unchanged++
-	case err == nil:
-		im.checkRelabel(row, old, o)
-		if err := im.h.keep(im.ctx, old, im.stamp, im.ch, false); err != nil {
-			return err
+// The statements of an import. Each searches observations_key or the rowid (TestImportSearchesIndexes).
+const (
+	// findStoredFigures reads the stored figures whose keys ?1 lists as a JSON array of [metric, subject,
+	// period], keyed by their position in it.
+	findStoredFigures = `SELECT k.key, o.seq, ` + observationIDExpr + `, o.value, o.value_women, o.value_men,
+			o.sample_size, o.sample_size_women, o.sample_size_men, o.status, o.note, o.source_id, o.updated_at
+		FROM json_each(?1) k CROSS JOIN observations o
+		WHERE o.metric_id = k.value ->> 0 AND coalesce(o.provider_id, o.municipality_code) = k.value ->> 1 AND o.period = k.value ->> 2`
+	// reviseFigures keeps the stored version of the figures whose rows ?1 lists, as history.keep does.
+	reviseFigures = `INSERT INTO observation_revisions (observation_id, value, value_women, value_men,
+			sample_size, sample_size_women, sample_size_men, status, note, source_id, valid_from, replaced_at, replaced_by, reason, deleted)
+		SELECT ` + observationIDExpr + `, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
+			status, note, source_id, updated_at, ?2, ?3, ?4, 0
+		FROM observations WHERE seq IN (SELECT value FROM json_each(?1))`
+	correctFigure = `UPDATE observations SET value = ?2, value_women = ?3, value_men = ?4,
+			sample_size = ?5, sample_size_women = ?6, sample_size_men = ?7, status = ?8, note = ?9, source_id = ?10, updated_at = ?11
+		WHERE seq = ?1`
+	// unburyFigure takes the tombstone of a figure, by its ID, away when it comes back.
+	unburyFigure = `DELETE FROM tombstones WHERE id = ?1`
+	// lastRevision reads the last version kept of a figure, by its ID: one that comes back after it was deleted.
+	lastRevision = `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
+			status, note, source_id, valid_from
+		FROM observation_revisions WHERE observation_id = ?1 ORDER BY seq DESC LIMIT 1`
+)
+
+// findStored reads the stored figures of obs, by their position in it, in the order of observations_key
+// so that each page of the index is read once; a figure not stored is missing.
+func (im *importer) findStored(obs []*Observation) (map[int]storedRow, error) {
+	order := make([]int, len(obs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		x, y := obs[a], obs[b]
+		return cmp.Or(cmp.Compare(x.MetricID, y.MetricID), cmp.Compare(subjectOf(x), subjectOf(y)), cmp.Compare(x.Period, y.Period))
+	})
+	found := make(map[int]storedRow, len(obs))
+	for chunk := range slices.Chunk(order, findBatch) {
+		keys := make([][3]string, len(chunk))
+		for i, at := range chunk {
+			o := obs[at]
+			keys[i] = [3]string{o.MetricID, subjectOf(o), o.Period}
 		}
-		_, err := im.update.ExecContext(im.ctx, o.MetricID, subjectOf(o), o.Period, o.Value, o.ValueWomen, o.ValueMen,
-			o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen, o.Status, o.Note, o.SourceID, im.stamp)
+		list, err := json.Marshal(keys)
 		if err != nil {
-			return fmt.Errorf("correct %s: %w", o.ID(), err)
+			return nil, err
 		}
+		rows, err := im.find.QueryContext(im.ctx, string(list))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var at int
+			var r storedRow
+			s := &r.stored
+			if err := rows.Scan(&at, &r.seq, &s.id, &s.value, &s.valueWomen, &s.valueMen, &s.sampleSize, &s.sampleSizeWomen,
+				&s.sampleSizeMen, &s.status, &s.note, &s.sourceID, &s.updatedAt); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[chunk[at]] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// storedRow is a stored figure and its row.
+type storedRow struct {
+	seq    int64
+	stored stored
+}
+
+// put adds the batch's figure at row (from 1), queues the correction of the stored figure (found, by
+// position in the batch) with it, or finds it unchanged.
+func (im *importer) put(row int, o *Observation, found map[int]storedRow, res *ImportResult) error {
+	old, ok := found[row-1]
+	switch {
+	case ok && sameFigure(old.stored, o):
+		res.Unchanged++
+	case ok:
+		im.checkRelabel(row, old.stored, o)
+		im.corrections = append(im.corrections, correction{old.seq, o})
 		res.Changed++
 		im.changed = appendCapped(im.changed, o.ID())
-	case errors.Is(err, sql.ErrNoRows):
+	default:
 		// A figure deleted before comes back: it must not come back as real if it was invented.
 		var gone stored
 		err := im.lastRevision.QueryRowContext(im.ctx, o.ID()).Scan(&gone.id, &gone.value, &gone.valueWomen, &gone.valueMen,
@@ -203,9 +297,36 @@ func (im *importer) put(row int, o *Observation, res *ImportResult) error {
 		}
 		res.Added++
 		im.added = appendCapped(im.added, o.ID())
-	default:
+	}
+	return nil
+}
+
+// correct writes the queued corrections, in the order the figures are stored, each figure's former
+// version kept in its history first.
+func (im *importer) correct() error {
+	if len(im.corrections) == 0 {
+		return nil
+	}
+	slices.SortFunc(im.corrections, func(a, b correction) int { return cmp.Compare(a.seq, b.seq) })
+	seqs := make([]int64, len(im.corrections))
+	for i, c := range im.corrections {
+		seqs[i] = c.seq
+	}
+	list, err := json.Marshal(seqs)
+	if err != nil {
 		return err
 	}
+	if _, err := im.revise.ExecContext(im.ctx, string(list), im.stamp, im.ch.Actor, im.ch.Reason); err != nil {
+		return err
+	}
+	for _, c := range im.corrections {
+		o := c.o
+		if _, err := im.update.ExecContext(im.ctx, c.seq, o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen,
+			o.SampleSizeMen, o.Status, o.Note, o.SourceID, im.stamp); err != nil {
+			return fmt.Errorf("correct %s: %w", o.ID(), err)
+		}
+	}
+	im.corrections = nil
 	return nil
 }
 

@@ -45,7 +45,7 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 		return 0, err
 	}
 	n := 0
-	err = db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+	err = db.writeFigures(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		rebuild, err := dropIndexes(ctx, tx, "observations", "observations_key")
 		if err != nil {
 			return nil, err

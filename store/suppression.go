@@ -64,16 +64,12 @@ func (db *DB) decideQueued(ctx context.Context, tx *sql.Tx, stamp string) (chang
 			groups[group{area: m.ServiceAreaID, municipality: q[0], year: year}] = true
 		}
 	}
-	read, err := tx.PrepareContext(ctx, `SELECT seq, metric_id, coalesce(provider_id, ''), period,
-			sample_size, sample_size_women, sample_size_men, value_women IS NOT NULL OR value_men IS NOT NULL,
-			suppression, gender_suppression
-		FROM observations
-		WHERE municipality_code = ?1 AND metric_id IN (SELECT value FROM json_each(?2)) AND period_start BETWEEN ?3 AND ?4`)
+	read, err := tx.PrepareContext(ctx, readGroup)
 	if err != nil {
 		return 0, err
 	}
 	defer read.Close()
-	update, err := tx.PrepareContext(ctx, `UPDATE observations SET suppression = ?2, gender_suppression = ?3, updated_at = ?4 WHERE seq = ?1`)
+	update, err := tx.PrepareContext(ctx, decideFigure)
 	if err != nil {
 		return 0, err
 	}
@@ -88,6 +84,17 @@ func (db *DB) decideQueued(ctx context.Context, tx *sql.Tx, stamp string) (chang
 	_, err = tx.ExecContext(ctx, `DELETE FROM disclosure_queue`)
 	return changed, err
 }
+
+// readGroup reads a group's figures (municipality, metric IDs as a JSON array, first and last day of the
+// year) and decideFigure writes one's decision; TestImportSearchesIndexes checks that neither scans.
+const (
+	readGroup = `SELECT seq, metric_id, coalesce(provider_id, ''), period,
+			sample_size, sample_size_women, sample_size_men, value_women IS NOT NULL OR value_men IS NOT NULL,
+			suppression, gender_suppression
+		FROM observations
+		WHERE municipality_code = ?1 AND metric_id IN (SELECT value FROM json_each(?2)) AND period_start BETWEEN ?3 AND ?4`
+	decideFigure = `UPDATE observations SET suppression = ?2, gender_suppression = ?3, updated_at = ?4 WHERE seq = ?1`
+)
 
 func compareGroups(a, b group) int {
 	return cmp.Or(cmp.Compare(a.municipality, b.municipality), cmp.Compare(a.area, b.area), cmp.Compare(a.year, b.year))

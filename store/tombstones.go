@@ -96,7 +96,7 @@ func (db *DB) DeleteObservations(ctx context.Context, ch Change, ids []string) e
 	if err := required.err(); err != nil {
 		return err
 	}
-	return db.write(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
+	return db.writeFigures(ctx, ch, func(tx *sql.Tx, stamp string) (any, error) {
 		h, err := prepareHistory(ctx, tx)
 		if err != nil {
 			return nil, err

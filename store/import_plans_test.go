@@ -1,0 +1,51 @@
+package store
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestImportSearchesIndexes checks that no statement an import runs for its figures, nor the reading and
+// writing of suppression after it, scans a table: each searches the index or the rowid named, with
+// every column the statement knows, so an import's cost follows its figures (and their groups), not the
+// size of the data set. The JSON arrays the set-wise statements take are scanned, and only they.
+func TestImportSearchesIndexes(t *testing.T) {
+	db := openTestDB(t, smallDataset())
+	keys := `[["Metric:sfi-pass-rate","Provider:p1","2018"]]`
+	for _, s := range []struct {
+		name, sql string
+		args      []any
+		search    string // the line of the plan that finds the rows
+	}{
+		{"findStoredFigures", findStoredFigures, []any{keys},
+			"SEARCH o USING INDEX observations_key (metric_id=? AND <expr>=? AND period=?)"},
+		{"reviseFigures", reviseFigures, []any{`[1, 2]`, "2026-01-01T00:00:00Z", "tester", nil},
+			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"correctFigure", correctFigure, []any{1, 1.0, nil, nil, 30, nil, nil, "FINAL", nil, "Source:test", "2026-01-01T00:00:00Z"},
+			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"lastRevision", lastRevision, []any{"Observation:sfi-pass-rate/p1/2018"},
+			"SEARCH observation_revisions USING INDEX observation_revisions_by_id (observation_id=?)"},
+		{"unburyFigure", unburyFigure, []any{"Observation:sfi-pass-rate/p1/2018"},
+			"SEARCH tombstones USING INDEX tombstones_by_id (id=?)"},
+		{"readGroup", readGroup, []any{"0183", `["Metric:sfi-pass-rate"]`, "2018-01-01", "2018-12-31"},
+			"SEARCH observations USING INDEX observations_by_group (municipality_code=? AND metric_id=? AND period_start>? AND period_start<?)"},
+		{"decideFigure", decideFigure, []any{1, nil, nil, "2026-01-01T00:00:00Z"},
+			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
+	} {
+		plan, err := db.QueryPlan(t.Context(), s.sql, s.args)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		searched := false
+		for _, line := range plan {
+			l := strings.TrimSpace(line)
+			if strings.HasPrefix(l, "SCAN") && !strings.Contains(l, "VIRTUAL TABLE") {
+				t.Errorf("%s scans a table:\n%s", s.name, strings.Join(plan, "\n"))
+			}
+			searched = searched || l == s.search
+		}
+		if !searched {
+			t.Errorf("%s does not %s:\n%s", s.name, s.search, strings.Join(plan, "\n"))
+		}
+	}
+}
