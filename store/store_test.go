@@ -74,6 +74,37 @@ func TestOpenTwiceKeepsDataAndSchema(t *testing.T) {
 }
 
 // TestReplaceRejectsABrokenDataSet: every problem is listed, and what was stored stays as it was.
+// Every connection, not only the first, has the bounded page cache: SQLite's memory is outside Go's limit.
+func TestEveryConnectionHasTheBoundedPageCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	writable, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writable.Close()
+	readOnly, err := Open(t.Context(), path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer readOnly.Close()
+	for _, db := range []*DB{writable, readOnly} {
+		for i := range maxConnections {
+			conn, err := db.sql.Conn(t.Context()) // held, so the next is another connection
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			var kb int
+			if err := conn.QueryRowContext(t.Context(), `PRAGMA cache_size`).Scan(&kb); err != nil {
+				t.Fatal(err)
+			}
+			if kb != -pageCacheKB {
+				t.Errorf("read-only %v, connection %d: cache_size %d, want %d", db.readOnly, i, kb, -pageCacheKB)
+			}
+		}
+	}
+}
+
 func TestReplaceRejectsABrokenDataSet(t *testing.T) {
 	db := openTestDB(t, smallDataset())
 	before, _ := db.Catalog(t.Context())
