@@ -50,8 +50,8 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 		if err != nil {
 			return nil, err
 		}
-		// A large page cache for the load and the index builds; the connection goes back to the default
-		// at the end.
+		// A large page cache for the load and the index builds; the connection goes back to every
+		// connection's own (pageCacheKB) at the end.
 		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
 			return nil, err
 		}
@@ -82,7 +82,7 @@ func (db *DB) AddObservations(ctx context.Context, ch Change, observations iter.
 				return nil, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -2000`); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, pageCacheKB)); err != nil {
 			return nil, err
 		}
 		return map[string]int{"added": n}, nil
