@@ -1,13 +1,12 @@
 package csvimport
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -17,14 +16,7 @@ import (
 // withholds the spring term too, and a correction that makes the autumn large enough releases both.
 // (The year is its terms together: 24 + 6 individuals, then 24 + 12.)
 func TestImportsDecideSuppression(t *testing.T) {
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "csv.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.DB(t)
 	c, err := db.Catalog(t.Context())
 	if err != nil {
 		t.Fatal(err)

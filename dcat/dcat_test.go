@@ -16,8 +16,7 @@ import (
 
 	"github.com/jamforelse/api/clients"
 	"github.com/jamforelse/api/dcat"
-	"github.com/jamforelse/api/seed"
-	"github.com/jamforelse/api/store"
+	"github.com/jamforelse/api/seed/seedtest"
 )
 
 const base = "https://data.example.se"
@@ -25,14 +24,7 @@ const base = "https://data.example.se"
 // seedCatalogue is the description of the seed data set served at base.
 func seedCatalogue(t *testing.T) *dcat.Graph {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "seed.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.DB(t)
 	c, err := db.Catalog(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/jamforelse/api/export"
-	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -19,15 +19,7 @@ import (
 func seededFile(t *testing.T) (*store.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "export.db")
-	db, err := store.Open(t.Context(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db, path
+	return seedtest.Open(t, path, store.Options{}), path
 }
 
 // damage stores an infinite value in the first or the last observation (seq = min or max) behind the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jamforelse/api/export"
 	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -127,14 +128,7 @@ var _ io.Writer = (*countingWriter)(nil)
 // TestEveryTableNamesSourceAndIllustrative: every table's rows name their source and say whether they
 // are invented.
 func TestEveryTableNamesSourceAndIllustrative(t *testing.T) {
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "seed.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.DB(t)
 	c, err := db.Catalog(t.Context())
 	if err != nil {
 		t.Fatal(err)

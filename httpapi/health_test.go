@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -18,22 +18,6 @@ func (a *testAPI) health(t *testing.T) (int, string) {
 	t.Helper()
 	got := a.send(t, "GET", "/healthz", nil, nil)
 	return got.status, got.body
-}
-
-// openSeededAt opens a new database file at path with the seed data.
-func openSeededAt(t *testing.T, path string, opts store.Options) *store.DB {
-	t.Helper()
-	db, err := store.Open(t.Context(), path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if !opts.ReadOnly {
-		if err := seed.Load(t.Context(), db); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return db
 }
 
 // TestHealthTellsTheTruth removes or replaces the database's files under a running server: every read
@@ -54,7 +38,7 @@ func TestHealthTellsTheTruth(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "health.db")
-			api := newTestAPIFor(t, openSeededAt(t, path, store.Options{}), Options{})
+			api := newTestAPIFor(t, seedtest.Open(t, path, store.Options{}), Options{})
 			if status, body := api.health(t); status != 200 || !strings.HasPrefix(body, "ok: data version ") {
 				t.Fatalf("before: %d %q, want 200 ok", status, body)
 			}
@@ -78,8 +62,8 @@ func TestHealthTellsTheTruth(t *testing.T) {
 // TestHealthOfAReader: a read-only server is healthy while it can read the file, without writing.
 func TestHealthOfAReader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
-	openSeededAt(t, path, store.Options{})
-	reader := openSeededAt(t, path, store.Options{ReadOnly: true})
+	seedtest.Open(t, path, store.Options{})
+	reader := seedtest.Open(t, path, store.Options{ReadOnly: true})
 	if status, body := newTestAPIFor(t, reader, Options{ReadOnly: true}).health(t); status != 200 || !strings.HasPrefix(body, "ok: data version ") {
 		t.Errorf("a reader: %d %q, want 200 ok", status, body)
 	}
@@ -96,7 +80,7 @@ func TestHealthOnAFullDisk(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs here (%v: %s); the full-disk check is not tested", err, strings.TrimSpace(string(out)))
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() }) // registered first, so it runs after the database is closed
-	api := newTestAPIFor(t, openSeededAt(t, filepath.Join(dir, "full.db"), store.Options{}), Options{})
+	api := newTestAPIFor(t, seedtest.Open(t, filepath.Join(dir, "full.db"), store.Options{}), Options{})
 	if status, body := api.health(t); status != 200 {
 		t.Fatalf("before: %d %q, want 200", status, body)
 	}

@@ -9,35 +9,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
 // seeded opens a new database file holding the seed data.
 func seeded(t testing.TB) *store.DB {
 	t.Helper()
-	db := emptyDB(t)
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-// emptyDB opens a new database file with the schema and no data.
-func emptyDB(t testing.TB) *store.DB {
-	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return seedtest.DB(t)
 }
 
 // testAPI is the whole HTTP surface over a real SQLite file, called in the test's own process.

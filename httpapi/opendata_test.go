@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/jamforelse/api/export"
-	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -181,14 +181,7 @@ func TestTheDataSetsDescription(t *testing.T) {
 // TestConditionalGET: an unchanged answer to GET /graphql is 304 for a client holding its ETag; after a
 // data change the same request is 200 with a new ETag.
 func TestConditionalGET(t *testing.T) {
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "etag.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := seed.Load(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.DB(t)
 	srv, _ := newTestServerFor(t, db, Options{CORSOrigins: []string{"*"}})
 	u := srv.URL + "/graphql?query=" + url.QueryEscape(`{ serviceAreas { id latestPeriod } }`)
 	first, _ := fetch(t, "GET", u, nil, "")
@@ -255,14 +248,7 @@ func TestPersistedQueries(t *testing.T) {
 // which row; when nothing is sent yet, the answer is a plain 500.
 func TestAnExportCutShortIsAborted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cut.db")
-	db, err := store.Open(t.Context(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.Open(t, path, store.Options{})
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)

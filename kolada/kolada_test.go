@@ -3,7 +3,6 @@ package kolada_test
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/jamforelse/api/kolada"
 	"github.com/jamforelse/api/seed"
+	"github.com/jamforelse/api/seed/seedtest"
 	"github.com/jamforelse/api/store"
 )
 
@@ -202,14 +202,7 @@ func TestInventedValuesCannotBecomeReal(t *testing.T) {
 
 func seededDB(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "kolada.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := seed.Load(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := seedtest.DB(t)
 	return db
 }
 
