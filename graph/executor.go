@@ -41,7 +41,7 @@ type Options struct {
 	// PublicURL is where readers reach the service: the downloads' URLs start with it.
 	PublicURL string
 
-	// everyFieldByGqlgen turns writeCellsDirectly off, so tests can compare its answers with gqlgen's.
+	// everyFieldByGqlgen turns writeDirectly off, so tests can compare its answers with gqlgen's.
 	everyFieldByGqlgen bool
 }
 
@@ -65,7 +65,7 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 	exec.Use(extension.AutomaticPersistedQuery{Cache: queriesOnly{lru.New[string](10000)}})
 	exec.Use(pricing{limits: opts.Limits})
 	exec.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withCellSelections(withSources(ctx)))
+		return next(withPlans(withSources(ctx)))
 	})
 	exec.AroundFields(fieldMiddleware(!opts.everyFieldByGqlgen))
 	exec.AroundResponses(markIllustrative(db))
@@ -78,21 +78,21 @@ func NewExecutor(db *store.DB, logger *slog.Logger, opts Options) *executor.Exec
 }
 
 // fieldMiddleware is the executor's one field middleware, around every field of every answer (each
-// middleware costs an allocation a field, BENCHMARKS.md): it writes the comparison's cells directly when
-// cellsDirectly, and keeps the sources of what every field returned.
-func fieldMiddleware(cellsDirectly bool) graphql.FieldMiddleware {
+// middleware costs an allocation a field, BENCHMARKS.md): it keeps the sources of what every field
+// returned, and writes a value at once when the query asks only for its plain fields (writeDirectly).
+func fieldMiddleware(directly bool) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		var res any
-		var err error
-		if cellsDirectly {
-			res, err = writeCellsDirectly(ctx, next)
-		} else {
-			res, err = next(ctx)
+		res, err := next(ctx)
+		if err != nil {
+			return res, err
 		}
-		if err == nil {
-			noteSources(ctx, res)
+		noteSources(ctx, res)
+		if directly {
+			if m, ok := writeDirectly(ctx, res); ok {
+				return m, nil
+			}
 		}
-		return res, err
+		return res, nil
 	}
 }
 

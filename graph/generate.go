@@ -2,5 +2,6 @@
 // the schema to the store, and the one place the GraphQL handler is configured.
 package graph
 
-// gqlgen reads gqlgen.yml from the module root, with paths relative to it.
-//go:generate sh -c "cd .. && go tool gqlgen generate"
+// gqlgen reads gqlgen.yml from the module root, with paths relative to it; graph/codegen runs it with
+// the project's plugin, which writes direct_gen.go.
+//go:generate sh -c "cd .. && go run ./graph/codegen"

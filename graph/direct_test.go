@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/jamforelse/api/store"
 )
@@ -54,29 +51,6 @@ func TestCellsAreWrittenAsGqlgenWritesThem(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// Only selections of figures and the metric's ID are written directly; anything else is gqlgen's.
-func TestCellsWrittenDirectlyOnlyForFigures(t *testing.T) {
-	schema := loadSchema(t)
-	for selection, direct := range map[string]bool{
-		`metric { id } value valueWomen valueMen sampleSize suppressed rank rankOf illustrative`: true,
-		`suppressionReason`:                         true,
-		`__typename v: value metric { __typename }`: true,
-		`metric { id name }`:                        false,
-		`observation { id }`:                        false,
-		`rank ... @defer { value }`:                 false,
-	} {
-		doc, errs := gqlparser.LoadQuery(schema, `{ comparison(serviceArea: "ServiceArea:sfi", period: "2018") { rows { cells { `+selection+` } } } }`)
-		if len(errs) > 0 {
-			t.Fatal(errs)
-		}
-		cells := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet[0].(*ast.Field).SelectionSet[0].(*ast.Field).SelectionSet
-		oc := &graphql.OperationContext{Doc: doc, Variables: map[string]any{}}
-		if _, ok := collectCellFields(oc, cells, comparisonCellImplementors, true); ok != direct {
-			t.Errorf("cells { %s }: written directly %v, want %v", selection, ok, direct)
-		}
 	}
 }
 
