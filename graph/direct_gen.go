@@ -170,9 +170,7 @@ func (w *directWriter) writeAuditLogConnection(fields []plainField, obj *store.A
 			w.b.WriteString("\"AuditLogConnection\"")
 		case "edges":
 			v := obj.Edges
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -186,9 +184,7 @@ func (w *directWriter) writeAuditLogConnection(fields []plainField, obj *store.A
 			}
 		case "nodes":
 			v := obj.Nodes()
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -260,9 +256,7 @@ func (w *directWriter) writeAuthorisation(fields []plainField, obj *store.Author
 			w.ec.marshalNID2string(w.ctx, nil, v).MarshalGQL(w.b)
 		case "history":
 			v := obj.Events
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -430,9 +424,7 @@ func (w *directWriter) writeComparison(fields []plainField, obj *store.Compariso
 			w.ec.marshalNDate2githubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(w.ctx, nil, v).MarshalGQL(w.b)
 		case "metrics":
 			v := obj.Metrics
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -448,9 +440,7 @@ func (w *directWriter) writeComparison(fields []plainField, obj *store.Compariso
 			}
 		case "rows":
 			v := obj.Rows
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -466,9 +456,7 @@ func (w *directWriter) writeComparison(fields []plainField, obj *store.Compariso
 			}
 		case "summaries":
 			v := obj.Summaries
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -484,9 +472,7 @@ func (w *directWriter) writeComparison(fields []plainField, obj *store.Compariso
 			}
 		case "references":
 			v := obj.References
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -650,9 +636,7 @@ func (w *directWriter) writeComparisonRow(fields []plainField, obj *store.Compar
 			}
 		case "cells":
 			v := obj.Cells
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -768,9 +752,7 @@ func (w *directWriter) writeCoordinationAssociation(fields []plainField, obj *st
 			w.ec.marshalOString2ᚖstring(w.ctx, nil, v).MarshalGQL(w.b)
 		case "members":
 			v := obj.Members
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -784,9 +766,7 @@ func (w *directWriter) writeCoordinationAssociation(fields []plainField, obj *st
 			}
 		case "targetGroups":
 			v := obj.TargetGroups
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -800,9 +780,7 @@ func (w *directWriter) writeCoordinationAssociation(fields []plainField, obj *st
 			}
 		case "milestones":
 			v := obj.Milestones
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -925,9 +903,7 @@ func (w *directWriter) writeDeletionConnection(fields []plainField, obj *store.D
 			w.b.WriteString("\"DeletionConnection\"")
 		case "edges":
 			v := obj.Edges
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -941,9 +917,7 @@ func (w *directWriter) writeDeletionConnection(fields []plainField, obj *store.D
 			}
 		case "nodes":
 			v := obj.Nodes()
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1033,9 +1007,7 @@ func (w *directWriter) writeDistribution(fields []plainField, obj *model.Distrib
 			w.ec.marshalNString2string(w.ctx, nil, v).MarshalGQL(w.b)
 		case "filters":
 			v := obj.Filters
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1134,9 +1106,7 @@ func (w *directWriter) writeMetric(fields []plainField, obj *store.Metric) bool 
 			}
 		case "paidFor":
 			v := obj.PaidFor
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1208,9 +1178,7 @@ func (w *directWriter) writeMetricSeries(fields []plainField, obj *store.Series)
 			}
 		case "points":
 			v := obj.Points
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1226,9 +1194,7 @@ func (w *directWriter) writeMetricSeries(fields []plainField, obj *store.Series)
 			}
 		case "municipalityReference":
 			v := obj.Municipality
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1244,9 +1210,7 @@ func (w *directWriter) writeMetricSeries(fields []plainField, obj *store.Series)
 			}
 		case "countryReference":
 			v := obj.Country
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1481,9 +1445,7 @@ func (w *directWriter) writeObservationConnection(fields []plainField, obj *stor
 			w.b.WriteString("\"ObservationConnection\"")
 		case "edges":
 			v := obj.Edges
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1497,9 +1459,7 @@ func (w *directWriter) writeObservationConnection(fields []plainField, obj *stor
 			}
 		case "nodes":
 			v := obj.Nodes()
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1780,9 +1740,7 @@ func (w *directWriter) writePriceList(fields []plainField, obj *store.PriceList)
 			w.ec.marshalODate2ᚖgithubᚗcomᚋjamforelseᚋapiᚋstoreᚐDate(w.ctx, nil, v).MarshalGQL(w.b)
 		case "items":
 			v := obj.Items
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1884,9 +1842,7 @@ func (w *directWriter) writeProviderConnection(fields []plainField, obj *store.P
 			w.b.WriteString("\"ProviderConnection\"")
 		case "edges":
 			v := obj.Edges
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -1900,9 +1856,7 @@ func (w *directWriter) writeProviderConnection(fields []plainField, obj *store.P
 			}
 		case "nodes":
 			v := obj.Nodes()
-			if v == nil {
-				return false
-			} else {
+			{
 				w.b.WriteByte('[')
 				for i := range v {
 					if i > 0 {
@@ -2164,10 +2118,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Agency:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2191,10 +2142,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "AssociationMember":
 		switch v := v.(type) {
 		case []*store.AssociationMember:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2215,10 +2163,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []store.AssociationMember:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2247,10 +2192,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.AuditEntry:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2287,10 +2229,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "AuditLogEdge":
 		switch v := v.(type) {
 		case []store.AuditEdge:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2319,10 +2258,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Authorisation:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2346,10 +2282,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "AuthorisationEvent":
 		switch v := v.(type) {
 		case []store.AuthorisationEvent:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2391,10 +2324,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Scheme:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2431,10 +2361,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ComparisonCell":
 		switch v := v.(type) {
 		case []*store.ComparisonCell:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2458,10 +2385,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ComparisonReference":
 		switch v := v.(type) {
 		case []*store.ComparisonReference:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2485,10 +2409,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ComparisonRow":
 		switch v := v.(type) {
 		case []*store.ComparisonRow:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2512,10 +2433,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ComparisonSummary":
 		switch v := v.(type) {
 		case []*store.ComparisonSummary:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2549,10 +2467,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Association:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2612,10 +2527,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Deletion:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2652,10 +2564,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "DeletionEdge":
 		switch v := v.(type) {
 		case []store.DeletionEdge:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2674,10 +2583,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "Distribution":
 		switch v := v.(type) {
 		case []*model.Distribution:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2724,10 +2630,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Metric:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2777,10 +2680,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "Milestone":
 		switch v := v.(type) {
 		case []store.Milestone:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2827,10 +2727,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Municipality:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2864,10 +2761,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Observation:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2904,10 +2798,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ObservationEdge":
 		switch v := v.(type) {
 		case []store.ObservationEdge:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2926,10 +2817,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ObservationRevision":
 		switch v := v.(type) {
 		case []*store.Revision:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2953,10 +2841,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "Office":
 		switch v := v.(type) {
 		case []*store.Office:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -2988,10 +2873,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "PaidQuantity":
 		switch v := v.(type) {
 		case []store.PaidQuantity:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3010,10 +2892,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "PriceItem":
 		switch v := v.(type) {
 		case []store.PriceItem:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3042,10 +2921,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.PriceList:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3092,10 +2968,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Provider:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3132,10 +3005,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "ProviderEdge":
 		switch v := v.(type) {
 		case []store.ProviderEdge:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3180,10 +3050,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "SearchHit":
 		switch v := v.(type) {
 		case []*store.SearchHit:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3217,10 +3084,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.ServiceArea:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3254,10 +3118,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 			}
 			return true
 		case []*store.Source:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')
@@ -3281,10 +3142,7 @@ func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool 
 	case "TargetGroup":
 		switch v := v.(type) {
 		case []store.TargetGroup:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
+			if v == nil && !t.NonNull {
 				w.b.WriteString("null")
 			} else {
 				w.b.WriteByte('[')

@@ -2,22 +2,70 @@ package graph
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/jamforelse/api/store"
 )
 
-// The comparison's cells are written directly when a query asks only for their figures (cells.go). The
-// answer must be byte for byte gqlgen's, whatever the selection looks like, and selections it cannot
-// answer must go through gqlgen.
+// Values whose selection is plain are written directly (direct.go); every answer must be byte for byte
+// the one gqlgen's executor writes field by field, whatever the selection looks like.
+
+// bothWays is the seed's executor writing values directly, and one with every field through gqlgen.
+func bothWays(t *testing.T) (direct, gqlgen *testAPI) {
+	direct = newTestAPI(t, seedData(t))
+	gqlgen = &testAPI{db: direct.db, exec: NewExecutor(direct.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{everyFieldByGqlgen: true})}
+	return direct, gqlgen
+}
+
+// sameAnswer runs a query both ways and fails unless the answers are the same bytes; the answer must
+// hold data, so that a query both executors refuse cannot pass.
+func sameAnswer(t *testing.T, direct, gqlgen *testAPI, query string, vars map[string]any, mustHold string) {
+	t.Helper()
+	want, got := string(gqlgen.run(t, "", query, vars)), string(direct.run(t, "", query, vars))
+	if !strings.Contains(want, mustHold) || strings.Contains(want, `"errors"`) {
+		t.Fatalf("the seed data should answer with %s and no errors: %.400s", mustHold, want)
+	}
+	if got != want {
+		t.Errorf("written directly\n%.800s\ngqlgen\n%.800s", got, want)
+	}
+}
+
+func TestDashboardAnswersAreWrittenAsGqlgenWritesThem(t *testing.T) {
+	direct, gqlgen := bothWays(t)
+	files, _ := filepath.Glob("testdata/spa/*.graphql")
+	if len(files) < 8 {
+		t.Fatalf("found %d dashboard operations, want 8", len(files))
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".graphql")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var vars map[string]any
+			if raw, err := os.ReadFile(filepath.Join("testdata/spa/variables", name+".json")); err == nil {
+				if err := json.Unmarshal(raw, &vars); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sameAnswer(t, direct, gqlgen, string(src), vars, `"data":{`)
+		})
+	}
+}
+
 func TestCellsAreWrittenAsGqlgenWritesThem(t *testing.T) {
-	api := newTestAPI(t, seedData(t))
-	gqlgen := &testAPI{db: api.db, exec: NewExecutor(api.db, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{everyFieldByGqlgen: true})}
+	direct, gqlgen := bothWays(t)
 	selections := map[string]string{
 		"the dashboard's":          `metric { id } value valueWomen valueMen sampleSize suppressed rank rankOf illustrative`,
 		"why withheld":             `suppressed suppressionReason value`,
@@ -26,7 +74,7 @@ func TestCellsAreWrittenAsGqlgenWritesThem(t *testing.T) {
 		"fragments":                `...figures ... on ComparisonCell { suppressed metric { ... on Node { id } } }`,
 		"skip and include":         `value @include(if: $yes) rank @skip(if: $yes) rankOf @skip(if: $no) metric @include(if: $no) { id }`,
 		"merged metric selections": `metric { id } metric { __typename } value`,
-		"the metric's name":        `metric { id name } value`,
+		"the metric's name":        `metric { id name unit direction } value`,
 		"the observation":          `observation { id value } value`,
 		"deferred figures":         `rank ... @defer { value }`,
 	}
@@ -41,22 +89,101 @@ func TestCellsAreWrittenAsGqlgenWritesThem(t *testing.T) {
 				query += ` fragment figures on ComparisonCell { sampleSize valueMen }`
 			}
 			for _, period := range []string{"2018", "2018-HT", "2017"} {
-				vars := map[string]any{"period": period}
-				want, got := string(gqlgen.run(t, "", query, vars)), string(api.run(t, "", query, vars))
-				if !strings.Contains(want, `"cells":[{`) || strings.Contains(want, `"errors"`) {
-					t.Fatalf("%s: the seed data should answer with cells and no errors: %.300s", period, want)
-				}
-				if got != want {
-					t.Errorf("%s: written directly\n%.600s\ngqlgen\n%.600s", period, got, want)
-				}
+				sameAnswer(t, direct, gqlgen, query, map[string]any{"period": period}, `"cells":[{`)
 			}
 		})
 	}
 }
 
-// BenchmarkComparisonCells measures what the cell writer saves: the dashboard's comparison of the
-// 2,000 SFI providers of municipality 2000 (12,000 cells) with the cells written directly, and with
-// every field through gqlgen. It runs on the national data set NATIONAL_DB (`server generate`).
+// Other objects, lists and nulls than the dashboard's: nullable objects that are null (a figure about a
+// whole municipality has no provider), lists of objects and of scalars, enums, money, fragments on
+// interfaces, a value resolved by a resolver under plain fields and the reverse.
+func TestOtherSelectionsAreWrittenAsGqlgenWritesThem(t *testing.T) {
+	direct, gqlgen := bothWays(t)
+	for name, q := range map[string]struct{ query, mustHold string }{
+		"figures of whole municipalities": {`{ observations(first: 50, filter: {municipality: "0183"}) { edges { cursor node { id provider { id name } municipality { code name } metric { id unit direction formula { factor } paidFor { unit } } value } } pageInfo { hasNextPage endCursor } } }`, `"node":{`},
+		"nodes, aliased, with fragments":  {`fragment f on Observation { p: period ... on Node { id } } { observations(first: 30) { nodes { __typename ...f metric { name } status note } } }`, `"nodes":[{`},
+		"a node by its ID":                {`{ node(id: "Metric:sfi-pass-rate") { id ... on Metric { name unit derived relatedMetrics { id } } } }`, `"node":{`},
+		"associations with money":         {`{ coordinationAssociations { id name annualBudget { ore sek currency } members { contribution { sek } share basis } targetGroups { __typename } milestones { date status } } }`, `"members":[{`},
+		"metrics":                         {`{ metrics { id name nameEn unit direction koladaId headline formula { factor } } }`, `"metrics":[{`},
+		"the dataset":                     {`{ dataset { title license updatedAt suppressBelow distributions { title format url filters } } }`, `"dataset":{`},
+	} {
+		t.Run(name, func(t *testing.T) { sameAnswer(t, direct, gqlgen, q.query, nil, q.mustHold) })
+	}
+}
+
+// What can be written directly is every field bound to a value, down to the scalars; a resolver, a
+// field with arguments, an interface, or @defer anywhere below sends the value through gqlgen.
+func TestWhatIsWrittenDirectly(t *testing.T) {
+	schema := loadSchema(t)
+	for _, c := range []struct {
+		selection string
+		direct    bool
+	}{
+		{`edges { cursor node { id metric { id } provider { id } municipality { code } period value updatedAt } }`, true},
+		{`nodes { __typename v: value ... on Node { id } }`, true},
+		{`edges { node { metric { id name unit direction } source { title url illustrative } } }`, true},
+		{`edges { node { revisions { value } } }`, false},                    // batched from the database
+		{`edges { node { provider { id results { totalCount } } } }`, false}, // a resolver with arguments
+		{`edges { node { provider { municipality { code } } } }`, false},     // a resolver
+		{`totalCount edges { cursor }`, true},                                // a method of the page
+		{`edges { node { id ... @defer { value } } }`, false},
+	} {
+		doc, errs := gqlparser.LoadQuery(schema, `{ observations(first: 10) { `+c.selection+` } }`)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		sel := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet
+		oc := &graphql.OperationContext{Doc: doc, Variables: map[string]any{}}
+		if _, ok := collectPlainFields(oc, sel, "ObservationConnection"); ok != c.direct {
+			t.Errorf("observations { %s }: written directly %v, want %v", c.selection, ok, c.direct)
+		}
+	}
+}
+
+// A null where the schema says non-null is gqlgen's to report as an error: the writer gives the value
+// back instead of writing it; where the schema allows null, it writes null.
+func TestNullsTheSchemaForbidsGoToGqlgen(t *testing.T) {
+	fields := []plainField{{key: []byte(`"id":`), name: "id"}}
+	for _, c := range []struct {
+		name  string
+		typ   *ast.Type
+		value any
+		want  string // "" when the writer refuses
+	}{
+		{"a missing metric, non-null", ast.NonNullNamedType("Metric", nil), (*store.Metric)(nil), ""},
+		{"a missing metric, nullable", ast.NamedType("Metric", nil), (*store.Metric)(nil), "null"},
+		{"a list with a hole, non-null elements", ast.NonNullListType(ast.NonNullNamedType("Metric", nil), nil), []*store.Metric{{ID: "Metric:a"}, nil}, ""},
+		{"a list with a hole, nullable elements", ast.ListType(ast.NamedType("Metric", nil), nil), []*store.Metric{{ID: "Metric:a"}, nil}, `[{"id":"Metric:a"},null]`},
+		{"no list, nullable", ast.ListType(ast.NonNullNamedType("Metric", nil), nil), []*store.Metric(nil), "null"},
+		{"no list, non-null", ast.NonNullListType(ast.NonNullNamedType("Metric", nil), nil), []*store.Metric(nil), "[]"},
+	} {
+		w := directWriter{ctx: t.Context(), b: new(bytes.Buffer)}
+		ok := w.writeValue(c.typ, fields, c.value)
+		if got := w.b.String(); ok != (c.want != "") || ok && got != c.want {
+			t.Errorf("%s: wrote %q (%v), want %q", c.name, got, ok, c.want)
+		}
+	}
+}
+
+// Writing directly is what saves gqlgen's work a field: a sync page takes a fraction of the allocations.
+func TestWritingDirectlySavesAllocations(t *testing.T) {
+	direct, gqlgen := bothWays(t)
+	src, err := os.ReadFile("testdata/spa/SyncObservations.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := func(api *testAPI) float64 {
+		return testing.AllocsPerRun(5, func() { api.run(t, "", string(src), nil) })
+	}
+	if d, g := allocs(direct), allocs(gqlgen); d > g/3 {
+		t.Errorf("a sync page took %.0f allocations written directly and %.0f through gqlgen: want at most a third", d, g)
+	}
+}
+
+// BenchmarkComparisonCells measures what writing directly saves: the dashboard's comparison of the
+// 2,000 SFI providers of municipality 2000 (12,000 cells), written directly and with every field
+// through gqlgen. It runs on the national data set NATIONAL_DB (`server generate`).
 func BenchmarkComparisonCells(b *testing.B) {
 	path := os.Getenv("NATIONAL_DB")
 	if path == "" {
@@ -75,7 +202,7 @@ func BenchmarkComparisonCells(b *testing.B) {
 	vars := map[string]any{"metrics": []string{"Metric:sfi-pass-rate", "Metric:sfi-dropout-rate", "Metric:sfi-grade-a-b-share",
 		"Metric:sfi-transition-rate", "Metric:sfi-passed-courses", "Metric:sfi-cost-per-passed-course"}}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	for name, opts := range map[string]Options{"cells written directly": {}, "every field by gqlgen": {everyFieldByGqlgen: true}} {
+	for name, opts := range map[string]Options{"written directly": {}, "every field by gqlgen": {everyFieldByGqlgen: true}} {
 		api := &testAPI{db: db, exec: NewExecutor(db, logger, opts)}
 		b.Run(name, func(b *testing.B) {
 			if answer := api.run(b, "", query, vars); !bytes.Contains(answer, []byte(`"cells":[{`)) || bytes.Contains(answer, []byte(`"errors"`)) {

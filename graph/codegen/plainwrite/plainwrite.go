@@ -195,9 +195,15 @@ func (g *generator) value(ref *config.TypeReference, v, nonNull, elemNonNull, fi
 		if elemNonNull == "" {
 			elemNonNull = strconv.FormatBool(ref.Elem().GQL.NonNull)
 		}
-		p("if %s == nil {\n", v)
-		ifNull("\t")
-		p("} else {\n")
+		// gqlgen writes a nil slice as [] where the schema says non-null, and as null where it allows it.
+		switch nonNull {
+		case "true":
+			p("{\n")
+		case "false":
+			p("if %s == nil {\n\tw.b.WriteString(\"null\")\n} else {\n", v)
+		default:
+			p("if %s == nil && !%s {\n\tw.b.WriteString(\"null\")\n} else {\n", v, nonNull)
+		}
 		p("\tw.b.WriteByte('[')\n")
 		p("\tfor i := range %s {\n", v)
 		p("\t\tif i > 0 {\n%s\t\t\tw.b.WriteByte(',')\n%s\t\t}\n", indent, indent)
