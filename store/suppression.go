@@ -107,7 +107,7 @@ const (
 		FROM observations
 		WHERE municipality_code = ?1 AND metric_id IN (SELECT value FROM json_each(?2)) AND period_start BETWEEN ?3 AND ?4`
 	decideFigures = `UPDATE observations SET suppression = d.value ->> 1, gender_suppression = d.value ->> 2, updated_at = ?2
-		FROM json_each(?1) AS d WHERE observations.seq = d.value ->> 0`
+		FROM jsonb_each(?1) AS d WHERE observations.seq = d.value ->> 0`
 )
 
 func compareGroups(a, b group) int {
