@@ -130,9 +130,9 @@ func (db *DB) SyncMarkOf(ctx context.Context, name string) (time.Time, bool, err
 
 // importer writes one import's figures inside its transaction. It reads the stored figures of the whole
 // batch first, in a few statements in the order of their index, and corrects them last, by row in the
-// order they are stored, their former versions kept in one statement: where each figure took a lookup,
-// a revision and an update (each searching observations_key) in the batch's order, it takes one
-// update by its row.
+// order they are stored, in one statement per 10,000, their former versions (as read) kept in another:
+// where each figure took a lookup, a revision and an update (each searching observations_key) in the
+// batch's order, it takes a share of two statements.
 type importer struct {
 	ctx                     context.Context
 	tx                      *sql.Tx
@@ -148,9 +148,10 @@ type importer struct {
 	problems                problems
 }
 
-// correction is a stored figure (by its row) and what replaces it.
+// correction is a stored figure (by its row, and as it is) and what replaces it.
 type correction struct {
 	seq int64
+	old stored
 	o   *Observation
 }
 
@@ -169,7 +170,7 @@ func newImporter(ctx context.Context, tx *sql.Tx, c *Catalog, ch Change, stamp s
 	}{
 		{&im.find, findStoredFigures},
 		{&im.insert, insertObservation},
-		{&im.update, correctFigure},
+		{&im.update, correctFigures},
 		{&im.revise, reviseFigures},
 		{&im.unbury, unburyFigure},
 		{&im.lastRevision, lastRevision},
@@ -197,17 +198,25 @@ const (
 	// period], keyed by their position in it.
 	findStoredFigures = `SELECT k.key, o.seq, ` + observationIDExpr + `, o.value, o.value_women, o.value_men,
 			o.sample_size, o.sample_size_women, o.sample_size_men, o.status, o.note, o.source_id, o.updated_at
-		FROM json_each(?1) k CROSS JOIN observations o
+		FROM jsonb_each(?1) k CROSS JOIN observations o
 		WHERE o.metric_id = k.value ->> 0 AND coalesce(o.provider_id, o.municipality_code) = k.value ->> 1 AND o.period = k.value ->> 2`
-	// reviseFigures keeps the stored version of the figures whose rows ?1 lists, as history.keep does.
+	// reviseFigures keeps the former versions ?1 lists as a JSON array of [ID, value, value for women, for
+	// men, sample size, for women, for men, status, note, source, updated at], as history.keep does: the
+	// import has read them already (findStored), so it reads no page of observations again.
 	reviseFigures = `INSERT INTO observation_revisions (observation_id, value, value_women, value_men,
 			sample_size, sample_size_women, sample_size_men, status, note, source_id, valid_from, replaced_at, replaced_by, reason, deleted)
-		SELECT ` + observationIDExpr + `, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
-			status, note, source_id, updated_at, ?2, ?3, ?4, 0
-		FROM observations WHERE seq IN (SELECT value FROM json_each(?1))`
-	correctFigure = `UPDATE observations SET value = ?2, value_women = ?3, value_men = ?4,
-			sample_size = ?5, sample_size_women = ?6, sample_size_men = ?7, status = ?8, note = ?9, source_id = ?10, updated_at = ?11
-		WHERE seq = ?1`
+		SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, r.value ->> 6,
+			r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10, ?2, ?3, ?4, 0
+		FROM jsonb_each(?1) AS r`
+	// correctFigures corrects the figures ?1 lists as a JSON array of [row, value, value for women, for
+	// men, sample size, for women, for men, status, note, source], stamped ?2: one statement for
+	// thousands, where one each cost a round trip through database/sql and the driver (jsonb_each hands
+	// each row on as JSONB, which ->> reads without parsing its text again). A JSON number
+	// that is whole comes out as an INTEGER, which the REAL columns of the STRICT table store as REAL.
+	correctFigures = `UPDATE observations SET value = c.value ->> 1, value_women = c.value ->> 2, value_men = c.value ->> 3,
+			sample_size = c.value ->> 4, sample_size_women = c.value ->> 5, sample_size_men = c.value ->> 6,
+			status = c.value ->> 7, note = c.value ->> 8, source_id = c.value ->> 9, updated_at = ?2
+		FROM jsonb_each(?1) AS c WHERE observations.seq = c.value ->> 0`
 	// unburyFigure takes the tombstone of a figure, by its ID, away when it comes back.
 	unburyFigure = `DELETE FROM tombstones WHERE id = ?1`
 	// lastRevision reads the last version kept of a figure, by its ID: one that comes back after it was deleted.
@@ -276,7 +285,7 @@ func (im *importer) put(row int, o *Observation, found map[int]storedRow, res *I
 		res.Unchanged++
 	case ok:
 		im.checkRelabel(row, old.stored, o)
-		im.corrections = append(im.corrections, correction{old.seq, o})
+		im.corrections = append(im.corrections, correction{old.seq, old.stored, o})
 		res.Changed++
 		im.changed = appendCapped(im.changed, o.ID())
 	default:
@@ -308,22 +317,25 @@ func (im *importer) correct() error {
 		return nil
 	}
 	slices.SortFunc(im.corrections, func(a, b correction) int { return cmp.Compare(a.seq, b.seq) })
-	seqs := make([]int64, len(im.corrections))
-	for i, c := range im.corrections {
-		seqs[i] = c.seq
-	}
-	list, err := json.Marshal(seqs)
-	if err != nil {
-		return err
-	}
-	if _, err := im.revise.ExecContext(im.ctx, string(list), im.stamp, im.ch.Actor, im.ch.Reason); err != nil {
-		return err
-	}
-	for _, c := range im.corrections {
-		o := c.o
-		if _, err := im.update.ExecContext(im.ctx, c.seq, o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen,
-			o.SampleSizeMen, o.Status, o.Note, o.SourceID, im.stamp); err != nil {
-			return fmt.Errorf("correct %s: %w", o.ID(), err)
+	for chunk := range slices.Chunk(im.corrections, findBatch) {
+		kept, rows := make([][11]any, len(chunk)), make([][10]any, len(chunk))
+		for i, c := range chunk {
+			s, o := c.old, c.o
+			kept[i] = [11]any{s.id, s.value, s.valueWomen, s.valueMen, s.sampleSize, s.sampleSizeWomen, s.sampleSizeMen, s.status, s.note, s.sourceID, s.updatedAt}
+			rows[i] = [10]any{c.seq, o.Value, o.ValueWomen, o.ValueMen, o.SampleSize, o.SampleSizeWomen, o.SampleSizeMen, o.Status, o.Note, o.SourceID}
+		}
+		list, err := json.Marshal(kept)
+		if err != nil {
+			return err
+		}
+		if _, err := im.revise.ExecContext(im.ctx, string(list), im.stamp, im.ch.Actor, im.ch.Reason); err != nil {
+			return err
+		}
+		if list, err = json.Marshal(rows); err != nil {
+			return err
+		}
+		if _, err := im.update.ExecContext(im.ctx, string(list), im.stamp); err != nil {
+			return fmt.Errorf("correct figures: %w", err)
 		}
 	}
 	im.corrections = nil

@@ -19,9 +19,10 @@ func TestImportSearchesIndexes(t *testing.T) {
 	}{
 		{"findStoredFigures", findStoredFigures, []any{keys},
 			"SEARCH o USING INDEX observations_key (metric_id=? AND <expr>=? AND period=?)"},
-		{"reviseFigures", reviseFigures, []any{`[1, 2]`, "2026-01-01T00:00:00Z", "tester", nil},
-			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
-		{"correctFigure", correctFigure, []any{1, 1.0, nil, nil, 30, nil, nil, "FINAL", nil, "Source:test", "2026-01-01T00:00:00Z"},
+		{"reviseFigures", reviseFigures, []any{`[["Observation:sfi-pass-rate/p1/2018", 61.0, null, null, 21, null, null, "FINAL", null, "Source:test", "2026-01-01T00:00:00Z"]]`,
+			"2026-01-02T00:00:00Z", "tester", nil},
+			"SCAN r VIRTUAL TABLE INDEX 1:"}, // it reads its list alone, no table
+		{"correctFigures", correctFigures, []any{`[[1, 1.0, null, null, 30, null, null, "FINAL", null, "Source:test"]]`, "2026-01-01T00:00:00Z"},
 			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"lastRevision", lastRevision, []any{"Observation:sfi-pass-rate/p1/2018"},
 			"SEARCH observation_revisions USING INDEX observation_revisions_by_id (observation_id=?)"},
@@ -29,7 +30,7 @@ func TestImportSearchesIndexes(t *testing.T) {
 			"SEARCH tombstones USING INDEX tombstones_by_id (id=?)"},
 		{"readGroup", readGroup, []any{"0183", `["Metric:sfi-pass-rate"]`, "2018-01-01", "2018-12-31"},
 			"SEARCH observations USING INDEX observations_by_group (municipality_code=? AND metric_id=? AND period_start>? AND period_start<?)"},
-		{"decideFigure", decideFigure, []any{1, nil, nil, "2026-01-01T00:00:00Z"},
+		{"decideFigures", decideFigures, []any{`[[1, "TOO_FEW_INDIVIDUALS", null]]`, "2026-01-01T00:00:00Z"},
 			"SEARCH observations USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
 		plan, err := db.QueryPlan(t.Context(), s.sql, s.args)

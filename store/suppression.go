@@ -69,31 +69,45 @@ func (db *DB) decideQueued(ctx context.Context, tx *sql.Tx, stamp string) (chang
 		return 0, err
 	}
 	defer read.Close()
-	update, err := tx.PrepareContext(ctx, decideFigure)
-	if err != nil {
-		return 0, err
-	}
-	defer update.Close()
+	// Each group's decisions rest on its own figures alone, so they are all written at the end, in the
+	// order the figures are stored.
+	var decided []*groupRow
 	for _, g := range slices.SortedFunc(maps.Keys(groups), compareGroups) {
-		n, err := db.decideGroup(ctx, read, update, g, metrics, threshold, stamp)
+		rows, err := db.decideGroup(ctx, read, g, metrics, threshold)
 		if err != nil {
 			return 0, fmt.Errorf("suppression of %s %s %d: %w", g.municipality, g.area, g.year, err)
 		}
-		changed += n
+		decided = append(decided, rows...)
+	}
+	slices.SortFunc(decided, func(a, b *groupRow) int { return cmp.Compare(a.seq, b.seq) })
+	for chunk := range slices.Chunk(decided, findBatch) {
+		rows := make([][3]any, len(chunk))
+		for i, r := range chunk {
+			rows[i] = [3]any{r.seq, r.newReason, r.newWhy}
+		}
+		list, err := json.Marshal(rows)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, decideFigures, string(list), stamp); err != nil {
+			return 0, err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM disclosure_queue`)
-	return changed, err
+	return len(decided), err
 }
 
 // readGroup reads a group's figures (municipality, metric IDs as a JSON array, first and last day of the
-// year) and decideFigure writes one's decision; TestImportSearchesIndexes checks that neither scans.
+// year) and decideFigures writes the decisions ?1 lists as a JSON array of [row, reason, reason for women
+// and men], stamped ?2, in one statement; TestImportSearchesIndexes checks that neither scans.
 const (
 	readGroup = `SELECT seq, metric_id, coalesce(provider_id, ''), period,
 			sample_size, sample_size_women, sample_size_men, value_women IS NOT NULL OR value_men IS NOT NULL,
 			suppression, gender_suppression
 		FROM observations
 		WHERE municipality_code = ?1 AND metric_id IN (SELECT value FROM json_each(?2)) AND period_start BETWEEN ?3 AND ?4`
-	decideFigure = `UPDATE observations SET suppression = ?2, gender_suppression = ?3, updated_at = ?4 WHERE seq = ?1`
+	decideFigures = `UPDATE observations SET suppression = d.value ->> 1, gender_suppression = d.value ->> 2, updated_at = ?2
+		FROM jsonb_each(?1) AS d WHERE observations.seq = d.value ->> 0`
 )
 
 func compareGroups(a, b group) int {
@@ -137,8 +151,8 @@ func disclosureMetrics(ctx context.Context, tx *sql.Tx) (map[string]*Metric, err
 	return metrics, rows.Err()
 }
 
-// decideGroup reads a group's figures, decides which to withhold and writes what changed.
-func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, metrics map[string]*Metric, threshold int, stamp string) (changed int, err error) {
+// decideGroup reads a group's figures, decides which to withhold and returns those whose decision changed.
+func (db *DB) decideGroup(ctx context.Context, read *sql.Stmt, g group, metrics map[string]*Metric, threshold int) (changed []*groupRow, err error) {
 	var ids []string
 	for id, m := range metrics {
 		if m.ServiceAreaID == g.area {
@@ -149,7 +163,7 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 	year := strconv.Itoa(g.year)
 	rows, err := read.QueryContext(ctx, g.municipality, string(list), year+"-01-01", year+"-12-31")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	byMetric := map[string][]*groupRow{}
 	periods := map[string]Period{} // a group has few periods and many figures
@@ -160,13 +174,13 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 		if err := rows.Scan(&r.seq, &metricID, &f.provider, &period, &f.n[totalPart], &f.n[womenPart], &f.n[menPart], &f.genders,
 			&r.reason, &r.genderWhy); err != nil {
 			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		p, ok := periods[period]
 		if !ok {
 			if p, err = ParsePeriod(period); err != nil {
 				rows.Close()
-				return 0, err
+				return nil, err
 			}
 			periods[period] = p
 		}
@@ -176,7 +190,7 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	decided := map[string]map[string]bool{} // metric → "provider/period" of its withheld figures
 	// Counts first, then the money paid for them.
@@ -196,10 +210,7 @@ func (db *DB) decideGroup(ctx context.Context, read, update *sql.Stmt, g group, 
 			if eq(r.reason, r.newReason) && eq(r.genderWhy, r.newWhy) {
 				continue
 			}
-			if _, err := update.ExecContext(ctx, r.seq, r.newReason, r.newWhy, stamp); err != nil {
-				return 0, err
-			}
-			changed++
+			changed = append(changed, r)
 		}
 	}
 	return changed, nil
