@@ -73,17 +73,33 @@ func writeDirectly(ctx context.Context, res any) (graphql.Marshaler, bool) {
 	}
 	w := directWriter{ctx: ctx, ec: newExecutionContext(oc, nil, nil), b: directBuffers.Get().(*bytes.Buffer)}
 	w.b.Reset()
-	if !w.writeValue(t, fields, res) {
+	if !w.write(t, fields, res) {
 		directBuffers.Put(w.b)
 		return nil, false
 	}
 	if s, _ := ctx.Value(sourcesKey{}).(*requestSources); s != nil && len(w.sources) > 0 {
 		s.add(w.sources...)
 	}
+	b := w.b
 	return graphql.WriterFunc(func(out io.Writer) {
-		out.Write(w.b.Bytes())
-		directBuffers.Put(w.b)
+		if b == nil {
+			return // written once already: the buffer may be another request's by now
+		}
+		out.Write(b.Bytes())
+		directBuffers.Put(b)
+		b = nil
 	}), true
+}
+
+// write is writeValue, and false on a panic: gqlgen then runs the value again field by field, and reports
+// the panic on the field it comes from.
+func (w *directWriter) write(t *ast.Type, fields []plainField, v any) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return w.writeValue(t, fields, v)
 }
 
 // plansKey marks a request's plans in its context.

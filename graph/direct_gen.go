@@ -40,7 +40,7 @@ var plainTypes = map[string]plainType{
 	"Money":                     {implementors: moneyImplementors, fields: map[string]string{"ore": "", "sek": "", "currency": ""}},
 	"Municipality":              {implementors: municipalityImplementors, fields: map[string]string{"id": "", "code": "", "kind": "", "name": "", "county": "", "countyCode": "", "scbCode": "", "koladaId": ""}},
 	"Observation":               {implementors: observationImplementors, fields: map[string]string{"id": "", "metric": "Metric", "provider": "Provider", "municipality": "Municipality", "period": "", "periodStart": "", "periodEnd": "", "value": "", "valueWomen": "", "valueMen": "", "sampleSize": "", "suppressed": "", "suppressionReason": "", "genderSuppressionReason": "", "status": "", "note": "", "source": "Source", "illustrative": "", "updatedAt": ""}},
-	"ObservationConnection":     {implementors: observationConnectionImplementors, fields: map[string]string{"edges": "ObservationEdge", "nodes": "Observation", "pageInfo": "PageInfo", "totalCount": ""}},
+	"ObservationConnection":     {implementors: observationConnectionImplementors, fields: map[string]string{"edges": "ObservationEdge", "nodes": "Observation", "pageInfo": "PageInfo"}},
 	"ObservationEdge":           {implementors: observationEdgeImplementors, fields: map[string]string{"cursor": "", "node": "Observation"}},
 	"ObservationRevision":       {implementors: observationRevisionImplementors, fields: map[string]string{"value": "", "valueWomen": "", "valueMen": "", "sampleSize": "", "suppressed": "", "suppressionReason": "", "status": "", "note": "", "source": "Source", "validFrom": "", "replacedAt": "", "replacedBy": "", "reason": "", "deleted": ""}},
 	"Office":                    {implementors: officeImplementors, fields: map[string]string{"id": "", "name": "", "status": "", "statusAsOf": "", "purpose": "", "note": ""}},
@@ -1478,12 +1478,6 @@ func (w *directWriter) writeObservationConnection(fields []plainField, obj *stor
 			if !w.writePageInfo(f.fields, &v) {
 				return false
 			}
-		case "totalCount":
-			v, err := obj.TotalCount(w.ctx)
-			if err != nil {
-				return false
-			}
-			w.ec.marshalNInt2int(w.ctx, nil, v).MarshalGQL(w.b)
 		default:
 			return false
 		}

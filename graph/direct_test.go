@@ -126,7 +126,8 @@ func TestWhatIsWrittenDirectly(t *testing.T) {
 		{`edges { node { revisions { value } } }`, false},                    // batched from the database
 		{`edges { node { provider { id results { totalCount } } } }`, false}, // a resolver with arguments
 		{`edges { node { provider { municipality { code } } } }`, false},     // a resolver
-		{`totalCount edges { cursor }`, true},                                // a method of the page
+		{`totalCount edges { cursor }`, false},                               // a method that can fail
+		{`pageInfo { hasNextPage endCursor } edges { cursor }`, true},
 		{`edges { node { id ... @defer { value } } }`, false},
 	} {
 		doc, errs := gqlparser.LoadQuery(schema, `{ observations(first: 10) { `+c.selection+` } }`)
@@ -163,6 +164,16 @@ func TestNullsTheSchemaForbidsGoToGqlgen(t *testing.T) {
 		if got := w.b.String(); ok != (c.want != "") || ok && got != c.want {
 			t.Errorf("%s: wrote %q (%v), want %q", c.name, got, ok, c.want)
 		}
+	}
+}
+
+// A value whose writing panics (here a figure read without its catalog) is given back to gqlgen, which
+// runs it field by field and reports the panic on the field it comes from.
+func TestAPanicWhileWritingGoesToGqlgen(t *testing.T) {
+	metric := []plainField{{key: []byte(`"metric":`), name: "metric", fields: []plainField{{key: []byte(`"id":`), name: "id"}}}}
+	w := directWriter{ctx: t.Context(), b: new(bytes.Buffer)}
+	if w.write(ast.NamedType("Observation", nil), metric, &store.Observation{MetricID: "Metric:sfi-pass-rate"}) {
+		t.Errorf("wrote %q for a figure without its catalog", w.b.String())
 	}
 }
 

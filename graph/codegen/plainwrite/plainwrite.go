@@ -78,6 +78,11 @@ func (g *generator) plainField(f *codegen.Field) (string, bool) {
 	if f.IsResolver || f.IsBatch() || len(f.Args) > 0 || f.HasDirectives() || f.IsMap() || f.HasHaser || f.Stream || f.Name == "__typename" {
 		return "", false
 	}
+	// A method that can fail, or that takes the context (and may read the field's), is gqlgen's to run:
+	// its error belongs to its own field, and it would run again when the writer gives the value back.
+	if f.IsMethod() && (!f.NoErr || f.MethodHasContext) {
+		return "", false
+	}
 	return g.plainType(f.TypeReference)
 }
 
@@ -92,7 +97,8 @@ func (g *generator) plainType(ref *config.TypeReference) (string, bool) {
 	}
 	switch ref.Definition.Kind {
 	case ast.Scalar, ast.Enum:
-		return "", true
+		// A marshaler that takes the context can fail, and its error belongs to its own field.
+		return "", !ref.IsContext
 	case ast.Object:
 		o, ok := g.objects[ref.Definition.Name]
 		if !ok || g.address(ref.GO, o) == "?" {
@@ -149,28 +155,23 @@ func (g *generator) writer(o *codegen.Object) {
 	g.printf("\t\tdefault:\n\t\t\treturn false\n\t\t}\n\t}\n\tw.b.WriteByte('}')\n\treturn true\n}\n")
 }
 
-// get reads the field's value into v, as gqlgen's generated field function does.
+// get reads the field's value into v, as gqlgen's generated field function does (plainField leaves out
+// methods that take the context or can fail).
 func (g *generator) get(f *codegen.Field) {
 	recv := f.GoReceiverName
-	args := f.CallArgs()
-	if f.MethodHasContext {
-		args = strings.Replace(args, "ctx", "w.ctx", 1)
-	}
 	switch {
 	case f.IsVariable():
 		g.printf("\t\t\tv := %s.%s\n", recv, f.GoFieldName)
 	case f.VOkFunc:
-		g.printf("\t\t\tv, ok := %s.%s(%s)\n\t\t\tif !ok {\n", recv, f.GoFieldName, args)
+		g.printf("\t\t\tv, ok := %s.%s()\n\t\t\tif !ok {\n", recv, f.GoFieldName)
 		if f.TypeReference.GQL.NonNull {
 			g.printf("\t\t\t\treturn false\n")
 		} else {
 			g.printf("\t\t\t\tw.b.WriteString(\"null\")\n\t\t\t\tcontinue\n")
 		}
 		g.printf("\t\t\t}\n")
-	case f.NoErr:
-		g.printf("\t\t\tv := %s.%s(%s)\n", recv, f.GoFieldName, args)
 	default:
-		g.printf("\t\t\tv, err := %s.%s(%s)\n\t\t\tif err != nil {\n\t\t\t\treturn false\n\t\t\t}\n", recv, f.GoFieldName, args)
+		g.printf("\t\t\tv := %s.%s()\n", recv, f.GoFieldName)
 	}
 }
 
