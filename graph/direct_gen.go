@@ -2096,1062 +2096,1297 @@ func (w *directWriter) writeTargetGroup(fields []plainField, obj *store.TargetGr
 	return true
 }
 
+func (w *directWriter) writeValueAgency(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Agency:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAgency(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Agency:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeAgency(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAssociationMember(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.AssociationMember:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeAssociationMember(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	case []store.AssociationMember:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeAssociationMember(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuditEntry(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.AuditEntry:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAuditEntry(fields, v) {
+			return false
+		}
+		return true
+	case []*store.AuditEntry:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeAuditEntry(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuditLogConnection(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.AuditPage:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAuditLogConnection(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuditLogEdge(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.AuditEdge:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeAuditLogEdge(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuthorisation(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Authorisation:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAuthorisation(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Authorisation:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeAuthorisation(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuthorisationEvent(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.AuthorisationEvent:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeAuthorisationEvent(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuthorisationPayload(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *model.AuthorisationPayload:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAuthorisationPayload(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueAuthorisationScheme(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Scheme:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeAuthorisationScheme(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Scheme:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeAuthorisationScheme(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueComparison(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Comparison:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeComparison(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueComparisonCell(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.ComparisonCell:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeComparisonCell(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueComparisonReference(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.ComparisonReference:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeComparisonReference(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueComparisonRow(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.ComparisonRow:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeComparisonRow(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueComparisonSummary(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.ComparisonSummary:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeComparisonSummary(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueCoordinationAssociation(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Association:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeCoordinationAssociation(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Association:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeCoordinationAssociation(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDataset(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.DatasetInfo:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeDataset(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDeleteObservationsPayload(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *model.DeleteObservationsPayload:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeDeleteObservationsPayload(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDeletion(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Deletion:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeDeletion(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Deletion:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeDeletion(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDeletionConnection(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.DeletionPage:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeDeletionConnection(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDeletionEdge(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.DeletionEdge:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeDeletionEdge(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueDistribution(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*model.Distribution:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeDistribution(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueImportObservationsPayload(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.ImportResult:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeImportObservationsPayload(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMetric(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Metric:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeMetric(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Metric:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeMetric(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMetricFormula(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Formula:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeMetricFormula(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMetricSeries(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Series:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeMetricSeries(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMilestone(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.Milestone:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeMilestone(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMoney(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Money:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeMoney(fields, v) {
+			return false
+		}
+		return true
+	case store.Money:
+		if !w.writeMoney(fields, &v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueMunicipality(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Municipality:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeMunicipality(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Municipality:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeMunicipality(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueObservation(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Observation:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeObservation(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Observation:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeObservation(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueObservationConnection(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.ObservationPage:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeObservationConnection(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueObservationEdge(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.ObservationEdge:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeObservationEdge(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueObservationRevision(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.Revision:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeObservationRevision(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueOffice(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.Office:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeOffice(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValuePageInfo(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case store.PageInfo:
+		if !w.writePageInfo(fields, &v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValuePaidQuantity(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.PaidQuantity:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writePaidQuantity(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValuePriceItem(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.PriceItem:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writePriceItem(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValuePriceList(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.PriceList:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writePriceList(fields, v) {
+			return false
+		}
+		return true
+	case []*store.PriceList:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writePriceList(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValuePriceListPayload(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *model.PriceListPayload:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writePriceListPayload(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueProvider(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Provider:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeProvider(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Provider:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeProvider(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueProviderConnection(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.ProviderPage:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeProviderConnection(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueProviderEdge(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.ProviderEdge:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeProviderEdge(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueProviderPayload(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *model.ProviderPayload:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeProviderPayload(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueRateLimit(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *Quota:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeRateLimit(fields, v) {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueSearchHit(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []*store.SearchHit:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeSearchHit(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueServiceArea(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.ServiceArea:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeServiceArea(fields, v) {
+			return false
+		}
+		return true
+	case []*store.ServiceArea:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeServiceArea(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueSource(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case *store.Source:
+		if v == nil {
+			if t.NonNull {
+				return false
+			}
+			w.b.WriteString("null")
+		} else if !w.writeSource(fields, v) {
+			return false
+		}
+		return true
+	case []*store.Source:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if v[i] == nil {
+					if t.Elem.NonNull {
+						return false
+					}
+					w.b.WriteString("null")
+				} else if !w.writeSource(fields, v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
+func (w *directWriter) writeValueTargetGroup(t *ast.Type, fields []plainField, v any) bool {
+	switch v := v.(type) {
+	case []store.TargetGroup:
+		if v == nil && !t.NonNull {
+			w.b.WriteString("null")
+		} else {
+			w.b.WriteByte('[')
+			for i := range v {
+				if i > 0 {
+					w.b.WriteByte(',')
+				}
+				if !w.writeTargetGroup(fields, &v[i]) {
+					return false
+				}
+			}
+			w.b.WriteByte(']')
+		}
+		return true
+	}
+	return false
+}
+
 // writeValue writes a field's value v, of the field's GraphQL type t, if it is of a type this file writes.
 func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool {
 	switch t.Name() {
 	case "Agency":
-		switch v := v.(type) {
-		case *store.Agency:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAgency(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Agency:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeAgency(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAgency(t, fields, v)
 	case "AssociationMember":
-		switch v := v.(type) {
-		case []*store.AssociationMember:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeAssociationMember(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		case []store.AssociationMember:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeAssociationMember(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAssociationMember(t, fields, v)
 	case "AuditEntry":
-		switch v := v.(type) {
-		case *store.AuditEntry:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAuditEntry(fields, v) {
-				return false
-			}
-			return true
-		case []*store.AuditEntry:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeAuditEntry(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAuditEntry(t, fields, v)
 	case "AuditLogConnection":
-		switch v := v.(type) {
-		case *store.AuditPage:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAuditLogConnection(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueAuditLogConnection(t, fields, v)
 	case "AuditLogEdge":
-		switch v := v.(type) {
-		case []store.AuditEdge:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeAuditLogEdge(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAuditLogEdge(t, fields, v)
 	case "Authorisation":
-		switch v := v.(type) {
-		case *store.Authorisation:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAuthorisation(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Authorisation:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeAuthorisation(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAuthorisation(t, fields, v)
 	case "AuthorisationEvent":
-		switch v := v.(type) {
-		case []store.AuthorisationEvent:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeAuthorisationEvent(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAuthorisationEvent(t, fields, v)
 	case "AuthorisationPayload":
-		switch v := v.(type) {
-		case *model.AuthorisationPayload:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAuthorisationPayload(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueAuthorisationPayload(t, fields, v)
 	case "AuthorisationScheme":
-		switch v := v.(type) {
-		case *store.Scheme:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeAuthorisationScheme(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Scheme:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeAuthorisationScheme(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueAuthorisationScheme(t, fields, v)
 	case "Comparison":
-		switch v := v.(type) {
-		case *store.Comparison:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeComparison(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueComparison(t, fields, v)
 	case "ComparisonCell":
-		switch v := v.(type) {
-		case []*store.ComparisonCell:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeComparisonCell(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueComparisonCell(t, fields, v)
 	case "ComparisonReference":
-		switch v := v.(type) {
-		case []*store.ComparisonReference:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeComparisonReference(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueComparisonReference(t, fields, v)
 	case "ComparisonRow":
-		switch v := v.(type) {
-		case []*store.ComparisonRow:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeComparisonRow(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueComparisonRow(t, fields, v)
 	case "ComparisonSummary":
-		switch v := v.(type) {
-		case []*store.ComparisonSummary:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeComparisonSummary(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueComparisonSummary(t, fields, v)
 	case "CoordinationAssociation":
-		switch v := v.(type) {
-		case *store.Association:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeCoordinationAssociation(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Association:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeCoordinationAssociation(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueCoordinationAssociation(t, fields, v)
 	case "Dataset":
-		switch v := v.(type) {
-		case *store.DatasetInfo:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeDataset(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueDataset(t, fields, v)
 	case "DeleteObservationsPayload":
-		switch v := v.(type) {
-		case *model.DeleteObservationsPayload:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeDeleteObservationsPayload(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueDeleteObservationsPayload(t, fields, v)
 	case "Deletion":
-		switch v := v.(type) {
-		case *store.Deletion:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeDeletion(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Deletion:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeDeletion(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueDeletion(t, fields, v)
 	case "DeletionConnection":
-		switch v := v.(type) {
-		case *store.DeletionPage:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeDeletionConnection(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueDeletionConnection(t, fields, v)
 	case "DeletionEdge":
-		switch v := v.(type) {
-		case []store.DeletionEdge:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeDeletionEdge(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueDeletionEdge(t, fields, v)
 	case "Distribution":
-		switch v := v.(type) {
-		case []*model.Distribution:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeDistribution(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueDistribution(t, fields, v)
 	case "ImportObservationsPayload":
-		switch v := v.(type) {
-		case *store.ImportResult:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeImportObservationsPayload(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueImportObservationsPayload(t, fields, v)
 	case "Metric":
-		switch v := v.(type) {
-		case *store.Metric:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeMetric(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Metric:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeMetric(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueMetric(t, fields, v)
 	case "MetricFormula":
-		switch v := v.(type) {
-		case *store.Formula:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeMetricFormula(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueMetricFormula(t, fields, v)
 	case "MetricSeries":
-		switch v := v.(type) {
-		case *store.Series:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeMetricSeries(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueMetricSeries(t, fields, v)
 	case "Milestone":
-		switch v := v.(type) {
-		case []store.Milestone:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeMilestone(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueMilestone(t, fields, v)
 	case "Money":
-		switch v := v.(type) {
-		case *store.Money:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeMoney(fields, v) {
-				return false
-			}
-			return true
-		case store.Money:
-			if !w.writeMoney(fields, &v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueMoney(t, fields, v)
 	case "Municipality":
-		switch v := v.(type) {
-		case *store.Municipality:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeMunicipality(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Municipality:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeMunicipality(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueMunicipality(t, fields, v)
 	case "Observation":
-		switch v := v.(type) {
-		case *store.Observation:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeObservation(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Observation:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeObservation(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueObservation(t, fields, v)
 	case "ObservationConnection":
-		switch v := v.(type) {
-		case *store.ObservationPage:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeObservationConnection(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueObservationConnection(t, fields, v)
 	case "ObservationEdge":
-		switch v := v.(type) {
-		case []store.ObservationEdge:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeObservationEdge(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueObservationEdge(t, fields, v)
 	case "ObservationRevision":
-		switch v := v.(type) {
-		case []*store.Revision:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeObservationRevision(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueObservationRevision(t, fields, v)
 	case "Office":
-		switch v := v.(type) {
-		case []*store.Office:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeOffice(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueOffice(t, fields, v)
 	case "PageInfo":
-		switch v := v.(type) {
-		case store.PageInfo:
-			if !w.writePageInfo(fields, &v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValuePageInfo(t, fields, v)
 	case "PaidQuantity":
-		switch v := v.(type) {
-		case []store.PaidQuantity:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writePaidQuantity(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValuePaidQuantity(t, fields, v)
 	case "PriceItem":
-		switch v := v.(type) {
-		case []store.PriceItem:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writePriceItem(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValuePriceItem(t, fields, v)
 	case "PriceList":
-		switch v := v.(type) {
-		case *store.PriceList:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writePriceList(fields, v) {
-				return false
-			}
-			return true
-		case []*store.PriceList:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writePriceList(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValuePriceList(t, fields, v)
 	case "PriceListPayload":
-		switch v := v.(type) {
-		case *model.PriceListPayload:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writePriceListPayload(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValuePriceListPayload(t, fields, v)
 	case "Provider":
-		switch v := v.(type) {
-		case *store.Provider:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeProvider(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Provider:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeProvider(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueProvider(t, fields, v)
 	case "ProviderConnection":
-		switch v := v.(type) {
-		case *store.ProviderPage:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeProviderConnection(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueProviderConnection(t, fields, v)
 	case "ProviderEdge":
-		switch v := v.(type) {
-		case []store.ProviderEdge:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeProviderEdge(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueProviderEdge(t, fields, v)
 	case "ProviderPayload":
-		switch v := v.(type) {
-		case *model.ProviderPayload:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeProviderPayload(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueProviderPayload(t, fields, v)
 	case "RateLimit":
-		switch v := v.(type) {
-		case *Quota:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeRateLimit(fields, v) {
-				return false
-			}
-			return true
-		}
+		return w.writeValueRateLimit(t, fields, v)
 	case "SearchHit":
-		switch v := v.(type) {
-		case []*store.SearchHit:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeSearchHit(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueSearchHit(t, fields, v)
 	case "ServiceArea":
-		switch v := v.(type) {
-		case *store.ServiceArea:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeServiceArea(fields, v) {
-				return false
-			}
-			return true
-		case []*store.ServiceArea:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeServiceArea(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueServiceArea(t, fields, v)
 	case "Source":
-		switch v := v.(type) {
-		case *store.Source:
-			if v == nil {
-				if t.NonNull {
-					return false
-				}
-				w.b.WriteString("null")
-			} else if !w.writeSource(fields, v) {
-				return false
-			}
-			return true
-		case []*store.Source:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if v[i] == nil {
-						if t.Elem.NonNull {
-							return false
-						}
-						w.b.WriteString("null")
-					} else if !w.writeSource(fields, v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueSource(t, fields, v)
 	case "TargetGroup":
-		switch v := v.(type) {
-		case []store.TargetGroup:
-			if v == nil && !t.NonNull {
-				w.b.WriteString("null")
-			} else {
-				w.b.WriteByte('[')
-				for i := range v {
-					if i > 0 {
-						w.b.WriteByte(',')
-					}
-					if !w.writeTargetGroup(fields, &v[i]) {
-						return false
-					}
-				}
-				w.b.WriteByte(']')
-			}
-			return true
-		}
+		return w.writeValueTargetGroup(t, fields, v)
 	}
 	return false
 }

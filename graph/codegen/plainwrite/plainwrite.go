@@ -261,15 +261,17 @@ func (g *generator) dispatch(data *codegen.Data, names []string) {
 			returned[name][types.TypeString(f.TypeReference.GO, nil)] = f.TypeReference
 		}
 	}
-	g.printf("\n// writeValue writes a field's value v, of the field's GraphQL type t, if it is of a type this file writes.\n")
-	g.printf("func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool {\n")
-	g.printf("\tswitch t.Name() {\n")
+	// One function per object type, so that each frame is small: gqlgen runs list elements in goroutines
+	// of their own, with small stacks, and one large frame made every one of them grow its stack.
+	var dispatched []string
 	for _, name := range names {
 		refs := returned[name]
 		if len(refs) == 0 {
 			continue
 		}
-		g.printf("\tcase %q:\n\t\tswitch v := v.(type) {\n", name)
+		dispatched = append(dispatched, name)
+		g.printf("\nfunc (w *directWriter) writeValue%s(t *ast.Type, fields []plainField, v any) bool {\n", name)
+		g.printf("\tswitch v := v.(type) {\n")
 		goTypes := make([]string, 0, len(refs))
 		for t := range refs {
 			goTypes = append(goTypes, t)
@@ -277,15 +279,21 @@ func (g *generator) dispatch(data *codegen.Data, names []string) {
 		slices.Sort(goTypes)
 		for _, t := range goTypes {
 			ref := refs[t]
-			g.printf("\t\tcase %s:\n", templates.CurrentImports.LookupType(ref.GO))
+			g.printf("\tcase %s:\n", templates.CurrentImports.LookupType(ref.GO))
 			elem := ""
 			if ref.GQL.Elem != nil {
 				elem = "t.Elem.NonNull"
 			}
-			g.value(ref, "v", "t.NonNull", elem, "fields", "\t\t\t")
-			g.printf("\t\t\treturn true\n")
+			g.value(ref, "v", "t.NonNull", elem, "fields", "\t\t")
+			g.printf("\t\treturn true\n")
 		}
-		g.printf("\t\t}\n")
+		g.printf("\t}\n\treturn false\n}\n")
+	}
+	g.printf("\n// writeValue writes a field's value v, of the field's GraphQL type t, if it is of a type this file writes.\n")
+	g.printf("func (w *directWriter) writeValue(t *ast.Type, fields []plainField, v any) bool {\n")
+	g.printf("\tswitch t.Name() {\n")
+	for _, name := range dispatched {
+		g.printf("\tcase %q:\n\t\treturn w.writeValue%s(t, fields, v)\n", name, name)
 	}
 	g.printf("\t}\n\treturn false\n}\n")
 }
