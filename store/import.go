@@ -89,7 +89,7 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 				return nil, err
 			}
 		}
-		if err := im.checkWholes(obs); err != nil {
+		if err := im.checkWholes(obs, opts.Remove); err != nil {
 			return nil, err
 		}
 		if err := im.problems.err(); err != nil {
@@ -376,10 +376,11 @@ func (im *importer) remove(o *Observation, res *ImportResult) error {
 }
 
 // checkWholes reads, once the batch is written, the stored figures of every whole the batch touches
-// and refuses the batch where the parts of a whole add up to more than 100 %. It asks for each part
-// (the catalog's metrics of the whole) by its key, findBatch keys to a statement (findWholeParts), in
+// and refuses the batch where the parts of a whole add up to more than 100 %. A part the batch holds
+// (and does not remove) is stored as the batch has it; it asks for the others (the catalog's metrics
+// of the whole) by their keys, findBatch keys to a statement (findWholeParts), and takes the parts in
 // the order of the wholes, so the problems come in the order they did with one query per whole.
-func (im *importer) checkWholes(obs []*Observation) error {
+func (im *importer) checkWholes(obs, removed []*Observation) error {
 	type key struct{ whole, subject, period string }
 	rows := map[key]int{}
 	var order []key
@@ -404,12 +405,25 @@ func (im *importer) checkWholes(obs []*Observation) error {
 	for _, ids := range partsOf {
 		slices.Sort(ids)
 	}
+	inBatch := make(map[[3]string]*Observation, len(obs))
+	for _, o := range obs {
+		inBatch[[3]string{o.MetricID, subjectOf(o), o.Period}] = o
+	}
+	for _, o := range removed {
+		delete(inBatch, [3]string{o.MetricID, subjectOf(o), o.Period})
+	}
+	// Each part of each whole, in the order of the wholes; the row its problems are reported under.
+	var parts []*Observation
+	var at []int
 	var keys [][3]string
-	var groupOf []int // the position in order of each key's whole
-	for g, k := range order {
+	var keyPart []int // the place in parts of each key to ask for
+	for _, k := range order {
 		for _, id := range partsOf[k.whole] {
-			keys = append(keys, [3]string{id, k.subject, k.period})
-			groupOf = append(groupOf, g)
+			key := [3]string{id, k.subject, k.period}
+			if o := inBatch[key]; o == nil {
+				keys, keyPart = append(keys, key), append(keyPart, len(parts))
+			}
+			parts, at = append(parts, inBatch[key]), append(at, rows[k])
 		}
 	}
 	stmt, err := im.tx.PrepareContext(im.ctx, findWholeParts)
@@ -417,14 +431,8 @@ func (im *importer) checkWholes(obs []*Observation) error {
 		return err
 	}
 	defer stmt.Close()
-	type part struct {
-		at int
-		o  *Observation
-	}
-	var found []part
 	for first := 0; first < len(keys); first += findBatch {
-		chunk := keys[first:min(first+findBatch, len(keys))]
-		list, err := json.Marshal(chunk)
+		list, err := json.Marshal(keys[first:min(first+findBatch, len(keys))])
 		if err != nil {
 			return err
 		}
@@ -433,25 +441,28 @@ func (im *importer) checkWholes(obs []*Observation) error {
 			return err
 		}
 		for rs.Next() {
-			p := part{o: new(Observation)}
-			o := p.o
-			if err := rs.Scan(&p.at, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
+			var i int
+			o := new(Observation)
+			if err := rs.Scan(&i, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
 				rs.Close()
 				return err
 			}
-			p.at += first
-			found = append(found, p)
+			parts[keyPart[first+i]] = o
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
 			return err
 		}
 	}
-	slices.SortFunc(found, func(a, b part) int { return cmp.Compare(a.at, b.at) })
-	parts, at := make([]*Observation, len(found)), make([]int, len(found))
-	for i, p := range found {
-		parts[i], at[i] = p.o, rows[order[groupOf[p.at]]]
+	// A part neither in the batch nor stored is left out.
+	n := 0
+	for i, o := range parts {
+		if o != nil {
+			parts[n], at[n] = o, at[i]
+			n++
+		}
 	}
+	parts, at = parts[:n], at[:n]
 	im.problems = append(im.problems, wholeProblems(parts, at, im.c.Metric)...)
 	return nil
 }
