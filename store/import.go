@@ -89,7 +89,7 @@ func (db *DB) ImportObservations(ctx context.Context, ch Change, obs []*Observat
 				return nil, err
 			}
 		}
-		if err := im.checkWholes(obs); err != nil {
+		if err := im.checkWholes(obs, opts.Remove); err != nil {
 			return nil, err
 		}
 		if err := im.problems.err(); err != nil {
@@ -219,6 +219,11 @@ const (
 		FROM jsonb_each(?1) AS c WHERE observations.seq = c.value ->> 0`
 	// unburyFigure takes the tombstone of a figure, by its ID, away when it comes back.
 	unburyFigure = `DELETE FROM tombstones WHERE id = ?1`
+	// findWholeParts reads the stored parts of wholes whose keys ?1 lists as a JSON array of [metric,
+	// subject, period], keyed by their position in it.
+	findWholeParts = `SELECT k.key, o.metric_id, o.provider_id, o.municipality_code, o.period, o.value, o.value_women, o.value_men
+		FROM jsonb_each(?1) k CROSS JOIN observations o
+		WHERE o.metric_id = k.value ->> 0 AND coalesce(o.provider_id, o.municipality_code) = k.value ->> 1 AND o.period = k.value ->> 2`
 	// lastRevision reads the last version kept of a figure, by its ID: one that comes back after it was deleted.
 	lastRevision = `SELECT observation_id, value, value_women, value_men, sample_size, sample_size_women, sample_size_men,
 			status, note, source_id, valid_from
@@ -371,8 +376,11 @@ func (im *importer) remove(o *Observation, res *ImportResult) error {
 }
 
 // checkWholes reads, once the batch is written, the stored figures of every whole the batch touches
-// and refuses the batch where the parts of a whole add up to more than 100 %.
-func (im *importer) checkWholes(obs []*Observation) error {
+// and refuses the batch where the parts of a whole add up to more than 100 %. A part the batch holds
+// (and does not remove) is stored as the batch has it; it asks for the others (the catalog's metrics
+// of the whole) by their keys, findBatch keys to a statement (findWholeParts), and takes the parts in
+// the order of the wholes, so the problems come in the order they did with one query per whole.
+func (im *importer) checkWholes(obs, removed []*Observation) error {
 	type key struct{ whole, subject, period string }
 	rows := map[key]int{}
 	var order []key
@@ -388,42 +396,75 @@ func (im *importer) checkWholes(obs []*Observation) error {
 	if len(order) == 0 {
 		return nil
 	}
-	stmt, err := im.tx.PrepareContext(im.ctx, `SELECT metric_id, provider_id, municipality_code, period, value, value_women, value_men
-		FROM observations WHERE coalesce(provider_id, municipality_code) = ?1 AND period = ?2
-			AND metric_id IN (SELECT id FROM metrics WHERE whole = ?3)`)
+	partsOf := map[string][]string{} // whole → its parts' metric IDs, sorted
+	for _, m := range im.c.metrics {
+		if m.Whole != nil {
+			partsOf[*m.Whole] = append(partsOf[*m.Whole], m.ID)
+		}
+	}
+	for _, ids := range partsOf {
+		slices.Sort(ids)
+	}
+	inBatch := make(map[[3]string]*Observation, len(obs))
+	for _, o := range obs {
+		inBatch[[3]string{o.MetricID, subjectOf(o), o.Period}] = o
+	}
+	for _, o := range removed {
+		delete(inBatch, [3]string{o.MetricID, subjectOf(o), o.Period})
+	}
+	// Each part of each whole, in the order of the wholes; the row its problems are reported under.
+	var parts []*Observation
+	var at []int
+	var keys [][3]string
+	var keyPart []int // the place in parts of each key to ask for
+	for _, k := range order {
+		for _, id := range partsOf[k.whole] {
+			key := [3]string{id, k.subject, k.period}
+			if o := inBatch[key]; o == nil {
+				keys, keyPart = append(keys, key), append(keyPart, len(parts))
+			}
+			parts, at = append(parts, inBatch[key]), append(at, rows[k])
+		}
+	}
+	stmt, err := im.tx.PrepareContext(im.ctx, findWholeParts)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	for _, k := range order {
-		parts, err := scanParts(im.ctx, stmt, k.subject, k.period, k.whole)
+	for first := 0; first < len(keys); first += findBatch {
+		list, err := json.Marshal(keys[first:min(first+findBatch, len(keys))])
 		if err != nil {
 			return err
 		}
-		at := make([]int, len(parts))
-		for i := range at {
-			at[i] = rows[k]
+		rs, err := stmt.QueryContext(im.ctx, string(list))
+		if err != nil {
+			return err
 		}
-		im.problems = append(im.problems, wholeProblems(parts, at, im.c.Metric)...)
+		for rs.Next() {
+			var i int
+			o := new(Observation)
+			if err := rs.Scan(&i, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
+				rs.Close()
+				return err
+			}
+			parts[keyPart[first+i]] = o
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
 	}
+	// A part neither in the batch nor stored is left out.
+	n := 0
+	for i, o := range parts {
+		if o != nil {
+			parts[n], at[n] = o, at[i]
+			n++
+		}
+	}
+	parts, at = parts[:n], at[:n]
+	im.problems = append(im.problems, wholeProblems(parts, at, im.c.Metric)...)
 	return nil
-}
-
-func scanParts(ctx context.Context, stmt *sql.Stmt, args ...any) ([]*Observation, error) {
-	rows, err := stmt.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var parts []*Observation
-	for rows.Next() {
-		o := new(Observation)
-		if err := rows.Scan(&o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
-			return nil, err
-		}
-		parts = append(parts, o)
-	}
-	return parts, rows.Err()
 }
 
 func appendCapped(ids []string, id string) []string {

@@ -19,6 +19,8 @@ func TestImportSearchesIndexes(t *testing.T) {
 	}{
 		{"findStoredFigures", findStoredFigures, []any{keys},
 			"SEARCH o USING INDEX observations_key (metric_id=? AND <expr>=? AND period=?)"},
+		{"findWholeParts", findWholeParts, []any{keys},
+			"SEARCH o USING INDEX observations_key (metric_id=? AND <expr>=? AND period=?)"},
 		{"reviseFigures", reviseFigures, []any{`[["Observation:sfi-pass-rate/p1/2018", 61.0, null, null, 21, null, null, "FINAL", null, "Source:test", "2026-01-01T00:00:00Z"]]`,
 			"2026-01-02T00:00:00Z", "tester", nil},
 			"SCAN r VIRTUAL TABLE INDEX 1:"}, // it reads its list alone, no table
