@@ -86,12 +86,12 @@ func fieldMiddleware(directly bool) graphql.FieldMiddleware {
 		if err != nil {
 			return res, err
 		}
-		noteSources(ctx, res)
 		if directly {
 			if m, ok := writeDirectly(ctx, res); ok {
-				return m, nil
+				return m, nil // its writer kept the sources of every object it wrote, this one's too
 			}
 		}
+		noteSources(ctx, res)
 		return res, nil
 	}
 }
