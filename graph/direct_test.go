@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -42,24 +41,10 @@ func sameAnswer(t *testing.T, direct, gqlgen *testAPI, query string, vars map[st
 
 func TestDashboardAnswersAreWrittenAsGqlgenWritesThem(t *testing.T) {
 	direct, gqlgen := bothWays(t)
-	files, _ := filepath.Glob("testdata/spa/*.graphql")
-	if len(files) < 8 {
-		t.Fatalf("found %d dashboard operations, want 8", len(files))
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".graphql")
-		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var vars map[string]any
-			if raw, err := os.ReadFile(filepath.Join("testdata/spa/variables", name+".json")); err == nil {
-				if err := json.Unmarshal(raw, &vars); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sameAnswer(t, direct, gqlgen, string(src), vars, `"data":{`)
+	for _, file := range dashboardOperations(t) {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".graphql"), func(t *testing.T) {
+			query, vars := readOperation(t, file)
+			sameAnswer(t, direct, gqlgen, query, vars, `"data":{`)
 		})
 	}
 }

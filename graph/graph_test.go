@@ -178,27 +178,14 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden with the answ
 func TestDashboardOperations(t *testing.T) {
 	schema := loadSchema(t)
 	api := newTestAPI(t, seedData(t))
-	files, _ := filepath.Glob("testdata/spa/*.graphql")
-	if len(files) < 8 {
-		t.Fatalf("found %d dashboard operations in testdata/spa, want the 8 of ../shared/spa", len(files))
-	}
-	for _, file := range files {
+	for _, file := range dashboardOperations(t) {
 		name := strings.TrimSuffix(filepath.Base(file), ".graphql")
 		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, errs := gqlparser.LoadQueryWithRules(schema, string(src), nil); len(errs) > 0 {
+			src, vars := readOperation(t, file)
+			if _, errs := gqlparser.LoadQueryWithRules(schema, src, nil); len(errs) > 0 {
 				t.Fatalf("%s does not validate against schema.graphqls: %v", name, errs)
 			}
-			var vars map[string]any
-			if raw, err := os.ReadFile(filepath.Join("testdata/spa/variables", name+".json")); err == nil {
-				if err := json.Unmarshal(raw, &vars); err != nil {
-					t.Fatal(err)
-				}
-			}
-			data := api.mustQuery(t, string(src), vars)
+			data := api.mustQuery(t, src, vars)
 			lists := map[string]bool{} // list path → seen non-empty somewhere
 			walkLists(data, "", lists)
 			for path, nonEmpty := range lists {
@@ -209,6 +196,31 @@ func TestDashboardOperations(t *testing.T) {
 			checkGolden(t, filepath.Join("testdata", name+".golden"), map[string]any{"data": withoutStamps(data)})
 		})
 	}
+}
+
+// dashboardOperations are the files of the dashboard's operations (testdata/spa, copied from ../shared/spa).
+func dashboardOperations(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/spa/*.graphql")
+	if len(files) < 8 {
+		t.Fatalf("found %d dashboard operations in testdata/spa, want the 8 of ../shared/spa", len(files))
+	}
+	return files
+}
+
+// readOperation reads an operation and, if testdata/spa/variables has them under its name, its variables.
+func readOperation(t *testing.T, file string) (query string, vars map[string]any) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := os.ReadFile(filepath.Join("testdata/spa/variables", strings.TrimSuffix(filepath.Base(file), ".graphql")+".json")); err == nil {
+		if err := json.Unmarshal(raw, &vars); err != nil {
+			t.Fatalf("%s's variables: %v", file, err)
+		}
+	}
+	return string(src), vars
 }
 
 // checkGolden compares an answer with the golden file, or with -update writes it there.

@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,19 +22,10 @@ func TestDashboardOperationsFitTheLimits(t *testing.T) {
 	sync, _ := filepath.Glob("testdata/sync/*.graphql")
 	files = append(append(files, sync...), "testdata/introspection.graphql")
 	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, errs := gqlparser.LoadQueryWithRules(schema, string(src), nil)
+		src, vars := readOperation(t, file)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, src, nil)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", file, errs)
-		}
-		var vars map[string]any
-		if raw, err := os.ReadFile(filepath.Join("testdata/spa/variables", strings.TrimSuffix(filepath.Base(file), ".graphql")+".json")); err == nil {
-			if err := json.Unmarshal(raw, &vars); err != nil {
-				t.Fatalf("%s's variables: %v", file, err)
-			}
 		}
 		c := measure(doc, doc.Operations[0], vars)
 		t.Logf("%-28s cost %5d, depth %2d, fields %4d, aliases %d", filepath.Base(file), c.Cost, c.Depth, c.Fields, c.Aliases)
