@@ -241,38 +241,51 @@ func (im *importer) findStored(obs []*Observation) (map[int]storedRow, error) {
 		x, y := obs[a], obs[b]
 		return cmp.Or(cmp.Compare(x.MetricID, y.MetricID), cmp.Compare(subjectOf(x), subjectOf(y)), cmp.Compare(x.Period, y.Period))
 	})
+	keys := make([][3]string, len(order))
+	for i, at := range order {
+		o := obs[at]
+		keys[i] = [3]string{o.MetricID, subjectOf(o), o.Period}
+	}
 	found := make(map[int]storedRow, len(obs))
-	for chunk := range slices.Chunk(order, findBatch) {
-		keys := make([][3]string, len(chunk))
-		for i, at := range chunk {
-			o := obs[at]
-			keys[i] = [3]string{o.MetricID, subjectOf(o), o.Period}
+	err := queryByKeys(im.ctx, im.find, keys, func(rows *sql.Rows, first int) error {
+		var at int
+		var r storedRow
+		s := &r.stored
+		if err := rows.Scan(&at, &r.seq, &s.id, &s.value, &s.valueWomen, &s.valueMen, &s.sampleSize, &s.sampleSizeWomen,
+			&s.sampleSizeMen, &s.status, &s.note, &s.sourceID, &s.updatedAt); err != nil {
+			return err
 		}
-		list, err := json.Marshal(keys)
+		found[order[first+at]] = r
+		return nil
+	})
+	return found, err
+}
+
+// queryByKeys runs stmt, whose ?1 is a JSON array of [metric, subject, period] keys, over keys findBatch
+// at a time. scan reads each row, whose first column is its key's position in the chunk; first is the
+// chunk's position in keys.
+func queryByKeys(ctx context.Context, stmt *sql.Stmt, keys [][3]string, scan func(rows *sql.Rows, first int) error) error {
+	for first := 0; first < len(keys); first += findBatch {
+		list, err := json.Marshal(keys[first:min(first+findBatch, len(keys))])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rows, err := im.find.QueryContext(im.ctx, string(list))
+		rows, err := stmt.QueryContext(ctx, string(list))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
-			var at int
-			var r storedRow
-			s := &r.stored
-			if err := rows.Scan(&at, &r.seq, &s.id, &s.value, &s.valueWomen, &s.valueMen, &s.sampleSize, &s.sampleSizeWomen,
-				&s.sampleSizeMen, &s.status, &s.note, &s.sourceID, &s.updatedAt); err != nil {
+			if err := scan(rows, first); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			found[chunk[at]] = r
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return found, nil
+	return nil
 }
 
 // storedRow is a stored figure and its row.
@@ -431,28 +444,17 @@ func (im *importer) checkWholes(obs, removed []*Observation) error {
 		return err
 	}
 	defer stmt.Close()
-	for first := 0; first < len(keys); first += findBatch {
-		list, err := json.Marshal(keys[first:min(first+findBatch, len(keys))])
-		if err != nil {
+	err = queryByKeys(im.ctx, stmt, keys, func(rows *sql.Rows, first int) error {
+		var i int
+		o := new(Observation)
+		if err := rows.Scan(&i, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
 			return err
 		}
-		rs, err := stmt.QueryContext(im.ctx, string(list))
-		if err != nil {
-			return err
-		}
-		for rs.Next() {
-			var i int
-			o := new(Observation)
-			if err := rs.Scan(&i, &o.MetricID, &o.ProviderID, &o.MunicipalityCode, &o.Period, &o.Value, &o.ValueWomen, &o.ValueMen); err != nil {
-				rs.Close()
-				return err
-			}
-			parts[keyPart[first+i]] = o
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return err
-		}
+		parts[keyPart[first+i]] = o
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// A part neither in the batch nor stored is left out.
 	n := 0
